@@ -1,0 +1,103 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import Agency, CalendarOverride, Membership, OrgUnit, User
+
+admin.site.site_header = _("ISO điện tử — Quản trị hệ thống")
+admin.site.site_title = _("ISO điện tử")
+admin.site.index_title = _("Quản trị")
+
+
+@admin.register(Agency)
+class AgencyAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "code", "valid_from", "valid_to", "predecessor")
+    search_fields = ("name", "code")
+    list_filter = ("valid_from",)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ("user", "role", "is_primary")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        # Memberships carry guardian permissions: they are granted through their own page.
+        return False
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "code", "kind", "parent", "agency", "order", "is_active")
+    list_filter = ("agency", "kind", "is_active")
+    search_fields = ("name", "code", "short_name")
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ("user", "unit", "role", "is_primary")
+    list_filter = ("unit", "role")
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+    autocomplete_fields = ("user", "unit")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Changing user, unit or role would leave permissions behind: revoke and grant instead.
+        return ("user", "unit", "role") if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=["is_primary"])
+            return
+        membership = services.membership_grant(
+            actor=request.user,
+            user=obj.user,
+            unit=obj.unit,
+            role=obj.role,
+            is_primary=obj.is_primary,
+        )
+        obj.pk = membership.pk
+
+    def delete_model(self, request, obj):
+        services.membership_revoke(actor=request.user, membership=obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset:
+            services.membership_revoke(actor=request.user, membership=membership)
+
+
+class UserMembershipInline(MembershipInline):
+    fk_name = "user"
+    fields = ("unit", "role", "is_primary")
+    readonly_fields = fields
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
+    list_display = ("username", "get_full_name", "position", "email", "is_active", "is_staff")
+    list_filter = ("is_active", "is_staff", "groups", "memberships__unit")
+    inlines = [UserMembershipInline]
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Công tác"), {"fields": ("position", "phone", "language")}),
+    )
+
+    @admin.display(description=_("họ và tên"))
+    def get_full_name(self, obj):
+        return obj.get_full_name()
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(SimpleHistoryAdmin):
+    list_display = ("date", "kind", "reason")
+    list_filter = ("kind",)
+    date_hierarchy = "date"
+    search_fields = ("reason",)
+
+    def save_model(self, request, obj, form, change):
+        services.calendar_override_save(actor=request.user, override=obj)

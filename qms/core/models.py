@@ -1,0 +1,239 @@
+"""The department as data: agencies with validity periods, the unit tree, staff and their
+memberships, and the local corrections to the working-day calendar."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Agency(models.Model):
+    """A state agency as it was named and coded for a period.
+
+    A rename or merger (e.g. Sở TN&MT Sóc Trăng → Sở Nông nghiệp và Môi trường Cần Thơ, 2025)
+    is a new row with ``predecessor`` set, so records of 2024 keep pointing at the 2024 agency.
+    """
+
+    name = models.CharField(_("tên cơ quan"), max_length=255)
+    short_name = models.CharField(_("tên viết tắt"), max_length=64, blank=True)
+    governing_body = models.CharField(_("cơ quan chủ quản"), max_length=255, blank=True)
+    code = models.CharField(
+        _("mã định danh điện tử"),
+        max_length=32,
+        help_text=_("Mã định danh điện tử của cơ quan, ví dụ 000.00.xx.H51."),
+    )
+    province_code = models.CharField(_("mã tỉnh"), max_length=8, blank=True)
+    place_name = models.CharField(
+        _("địa danh"), max_length=64, blank=True, help_text=_("Dùng trên văn bản: “Sóc Trăng, ngày …”.")
+    )
+    valid_from = models.DateField(_("hiệu lực từ ngày"))
+    valid_to = models.DateField(_("hiệu lực đến ngày"), null=True, blank=True)
+    predecessor = models.ForeignKey(
+        "self",
+        verbose_name=_("cơ quan tiền thân"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="successors",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("cơ quan")
+        verbose_name_plural = _("cơ quan")
+        ordering = ["-valid_from", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="agency_valid_period",
+                violation_error_message=_("Ngày hết hiệu lực phải sau ngày có hiệu lực."),
+            ),
+            models.UniqueConstraint(fields=["code", "valid_from"], name="agency_code_from_uniq"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def is_valid_on(self, day):
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+class OrgUnit(models.Model):
+    """A unit of an agency (phòng, văn phòng, trung tâm, bộ phận một cửa)."""
+
+    class Kind(models.TextChoices):
+        LEADERSHIP = "leadership", _("Ban Giám đốc")
+        OFFICE = "office", _("Văn phòng")
+        INSPECTORATE = "inspectorate", _("Thanh tra")
+        PLANNING_FINANCE = "planning_finance", _("Kế hoạch - Tài chính")
+        IT_CENTRE = "it_centre", _("Trung tâm Công nghệ thông tin")
+        ONE_STOP = "one_stop", _("Bộ phận Một cửa")
+        SPECIALIST = "specialist", _("Phòng chuyên môn")
+
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("cơ quan"), on_delete=models.PROTECT, related_name="units"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("đơn vị cấp trên"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    code = models.SlugField(_("mã đơn vị"), max_length=32)
+    name = models.CharField(_("tên đơn vị"), max_length=255)
+    short_name = models.CharField(_("tên viết tắt"), max_length=64, blank=True)
+    kind = models.CharField(_("loại đơn vị"), max_length=32, choices=Kind.choices)
+    fields_handled = models.CharField(
+        _("lĩnh vực phụ trách"),
+        max_length=255,
+        blank=True,
+        help_text=_("Các lĩnh vực TTHC đơn vị tham mưu giải quyết, cách nhau bởi dấu phẩy."),
+    )
+    location = models.CharField(_("nơi làm việc"), max_length=255, blank=True)
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+    is_active = models.BooleanField(_("đang hoạt động"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("đơn vị")
+        verbose_name_plural = _("đơn vị")
+        ordering = ["agency", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "code"], name="orgunit_agency_code_uniq"),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="orgunit_not_own_parent"),
+        ]
+        permissions = [
+            ("work_in_unit", _("Xử lý công việc của đơn vị")),
+            ("lead_unit", _("Phân công, xem xét công việc của đơn vị")),
+            ("view_unit_records", _("Xem hồ sơ của đơn vị")),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.parent_id and self.parent.agency_id != self.agency_id:
+            raise ValidationError({"parent": _("Đơn vị cấp trên phải thuộc cùng cơ quan.")})
+        ancestor = self.parent
+        while ancestor is not None:
+            if self.pk and ancestor.pk == self.pk:
+                raise ValidationError({"parent": _("Cây đơn vị không được có vòng lặp.")})
+            ancestor = ancestor.parent
+
+    @property
+    def handles_procedures(self):
+        return self.kind == self.Kind.SPECIALIST
+
+
+class User(AbstractUser):
+    """A member of staff. Roles are Django groups; unit rights are guardian permissions on
+    :class:`OrgUnit`, both kept in step with :class:`Membership` by the services."""
+
+    class Language(models.TextChoices):
+        VI = "vi", _("Tiếng Việt")
+        EN = "en", _("English")
+
+    position = models.CharField(_("chức vụ"), max_length=128, blank=True)
+    phone = models.CharField(_("điện thoại"), max_length=32, blank=True)
+    language = models.CharField(
+        _("ngôn ngữ giao diện"), max_length=8, choices=Language.choices, default=Language.VI
+    )
+    # The password hash has no place in a readable history; last_login would bury real edits.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("người dùng")
+        verbose_name_plural = _("người dùng")
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    def get_full_name(self):
+        # Vietnamese order: family name first.
+        return " ".join(part for part in (self.last_name, self.first_name) if part).strip()
+
+
+class Role(models.TextChoices):
+    """The roles of the system; each is a Django group of the same name."""
+
+    ONE_STOP_OFFICER = "one_stop_officer", _("Công chức Bộ phận Một cửa")
+    SPECIALIST = "specialist", _("Chuyên viên")
+    UNIT_HEAD = "unit_head", _("Trưởng phòng, đơn vị")
+    DIRECTOR = "director", _("Lãnh đạo Sở (Giám đốc, Phó Giám đốc)")
+    CLERK = "clerk", _("Văn thư")
+    QUALITY_MANAGER = "quality_manager", _("Thư ký ISO / Quản lý chất lượng")
+    INTERNAL_AUDITOR = "internal_auditor", _("Chuyên gia đánh giá nội bộ")
+    ADMINISTRATOR = "administrator", _("Quản trị hệ thống")
+
+
+class Membership(models.Model):
+    """A user's role in a unit. Granting one adds the role's group and unit permissions."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người dùng"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("vai trò"), max_length=32, choices=Role.choices)
+    is_primary = models.BooleanField(_("đơn vị chính"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("phân công vai trò")
+        verbose_name_plural = _("phân công vai trò")
+        ordering = ["unit", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_uniq"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} — {self.unit}"
+
+
+class CalendarOverride(models.Model):
+    """A local correction to the national holiday calendar: an extra day off (e.g. a provincial
+    decision) or an extra working day (a make-up Saturday the package does not know)."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "day_off", _("Ngày nghỉ bổ sung")
+        WORKING_DAY = "working_day", _("Ngày làm việc bù")
+
+    date = models.DateField(_("ngày"), unique=True)
+    kind = models.CharField(_("loại"), max_length=16, choices=Kind.choices)
+    reason = models.CharField(
+        _("căn cứ, lý do"),
+        max_length=255,
+        help_text=_("Văn bản làm căn cứ, ví dụ Thông báo số …/TB-VPCP."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("điều chỉnh lịch làm việc")
+        verbose_name_plural = _("điều chỉnh lịch làm việc")
+        ordering = ["-date"]
+
+    def __str__(self):
+        return f"{self.date:%d/%m/%Y} — {self.get_kind_display()}"
+
+
+def _register_viewflow_history():
+    """viewflow leaves ``Task.assigned`` empty and overwrites ``owner`` on reassignment; the
+    history rows of its Process and Task keep what happened (historical models live in this
+    app so that their migrations are ours)."""
+    from simple_history import register
+    from viewflow.workflow.models import Process, Task
+
+    register(Process, app="qms.core", table_name="core_historicalprocess")
+    register(Task, app="qms.core", table_name="core_historicaltask")
+
+
+_register_viewflow_history()

@@ -1,0 +1,51 @@
+"""What each role may do. Roles are Django groups (global rights); a membership adds the
+role's rights *on its unit* as django-guardian object permissions."""
+
+from .models import Role
+
+#: Global model permissions of each role's group (``app_label.codename``).
+GROUP_PERMISSIONS: dict[str, list[str]] = {
+    Role.ONE_STOP_OFFICER: [],
+    Role.SPECIALIST: [],
+    Role.UNIT_HEAD: [],
+    # Leaders, the quality manager and auditors see the records of every unit.
+    Role.DIRECTOR: ["core.view_unit_records"],
+    Role.CLERK: [],
+    Role.QUALITY_MANAGER: ["core.view_unit_records"],
+    Role.INTERNAL_AUDITOR: ["core.view_unit_records"],
+    Role.ADMINISTRATOR: [
+        "core.view_unit_records",
+        "core.add_user",
+        "core.change_user",
+        "core.view_user",
+        "core.add_membership",
+        "core.change_membership",
+        "core.delete_membership",
+        "core.view_membership",
+        "core.view_orgunit",
+        "core.change_orgunit",
+        "core.add_orgunit",
+        "core.view_agency",
+        "core.change_agency",
+        "core.add_agency",
+        "core.view_calendaroverride",
+        "core.add_calendaroverride",
+        "core.change_calendaroverride",
+        "core.delete_calendaroverride",
+    ],
+}
+
+#: Permissions on the member's own unit (guardian object permissions on OrgUnit).
+UNIT_PERMISSIONS: dict[str, list[str]] = {
+    Role.ONE_STOP_OFFICER: ["work_in_unit", "view_unit_records"],
+    Role.SPECIALIST: ["work_in_unit", "view_unit_records"],
+    Role.UNIT_HEAD: ["work_in_unit", "lead_unit", "view_unit_records"],
+    Role.DIRECTOR: ["work_in_unit", "lead_unit", "view_unit_records"],
+    Role.CLERK: ["work_in_unit", "view_unit_records"],
+    Role.QUALITY_MANAGER: ["work_in_unit", "view_unit_records"],
+    Role.INTERNAL_AUDITOR: ["view_unit_records"],
+    Role.ADMINISTRATOR: ["view_unit_records"],
+}
+
+#: Roles whose members may sign in to the admin site.
+STAFF_ROLES = {Role.ADMINISTRATOR}

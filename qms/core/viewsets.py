@@ -1,0 +1,27 @@
+"""The department's own pages inside viewflow's Site."""
+
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from viewflow.urls import Application
+
+from . import views
+
+
+class OrganisationApp(Application):
+    title = _("Cơ quan")
+    icon = "account_balance"
+    app_name = "organisation"
+    menu_template_name = "core/organisation_menu.html"
+
+    def has_view_permission(self, user, obj=None):
+        return user.is_authenticated
+
+    index_path = path("", views.UnitListView.as_view(), name="index")
+    unit_detail_path = path("units/<int:pk>/", views.UnitDetailView.as_view(), name="unit_detail")
+    calendar_path = path("calendar/", views.CalendarView.as_view(), name="calendar")
+    calendar_year_path = path(
+        "calendar/<int:year>/", views.CalendarView.as_view(), name="calendar_year"
+    )
+    calendar_pdf_path = path(
+        "calendar/<int:year>/pdf/", views.CalendarPdfView.as_view(), name="calendar_pdf"
+    )

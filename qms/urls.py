@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import path
+from django.views.i18n import JavaScriptCatalog, set_language
+from viewflow.contrib.auth import AuthViewset
+
+from qms.core.views import ProfileView
+from workflows.site import site
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    # Our profile (with the interface language) replaces viewflow's under the same name.
+    path("accounts/profile/", ProfileView.as_view(), name="profile"),
+    path("accounts/", AuthViewset(with_profile_view=False).urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("", site.urls),
+]
