@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog, set_language
 from viewflow.contrib.auth import AuthViewset
@@ -11,7 +12,7 @@ urlpatterns = [
     # Our profile (with the interface language) replaces viewflow's under the same name.
     path("accounts/profile/", ProfileView.as_view(), name="profile"),
     path("accounts/", AuthViewset(with_profile_view=False).urls),
-    path("i18n/setlang/", set_language, name="set_language"),
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),
     path("", site.urls),
 ]

@@ -56,8 +56,7 @@ def national_make_up_days(year: int) -> list[dt.date]:
 
 def _office_periods() -> list[tuple[dt.time, dt.time]]:
     return [
-        (dt.time.fromisoformat(a), dt.time.fromisoformat(b))
-        for a, b in settings.QMS_OFFICE_HOURS
+        (dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in settings.QMS_OFFICE_HOURS
     ]
 
 

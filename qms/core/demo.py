@@ -36,7 +36,14 @@ UNITS = [
     ("ban-giam-doc", "Ban Giám đốc Sở", K.LEADERSHIP, None, "", ""),
     ("van-phong", "Văn phòng Sở", K.OFFICE, "ban-giam-doc", "", ""),
     ("thanh-tra", "Thanh tra Sở", K.INSPECTORATE, "ban-giam-doc", "", ""),
-    ("ke-hoach-tai-chinh", "Phòng Kế hoạch - Tài chính", K.PLANNING_FINANCE, "ban-giam-doc", "", ""),
+    (
+        "ke-hoach-tai-chinh",
+        "Phòng Kế hoạch - Tài chính",
+        K.PLANNING_FINANCE,
+        "ban-giam-doc",
+        "",
+        "",
+    ),
     ("trung-tam-cntt", "Trung tâm Công nghệ thông tin", K.IT_CENTRE, "ban-giam-doc", "", ""),
     (
         "mot-cua",
@@ -55,7 +62,14 @@ UNITS = [
         "Tài nguyên nước, Địa chất và khoáng sản, Khí tượng thủy văn",
         "",
     ),
-    ("dat-dai", "Phòng Quản lý đất đai", K.SPECIALIST, "ban-giam-doc", "Đất đai, Đo đạc và bản đồ", ""),
+    (
+        "dat-dai",
+        "Phòng Quản lý đất đai",
+        K.SPECIALIST,
+        "ban-giam-doc",
+        "Đất đai, Đo đạc và bản đồ",
+        "",
+    ),
     ("bien-hai-dao", "Phòng Biển và Hải đảo", K.SPECIALIST, "ban-giam-doc", "Biển và hải đảo", ""),
 ]
 
@@ -63,7 +77,14 @@ R = Role
 #: (username, last name, first name, position, unit code, role)
 USERS = [
     ("admin", "Lâm", "Quốc Bảo", "Quản trị hệ thống", "trung-tam-cntt", R.ADMINISTRATOR),
-    ("motcua", "Trần Thị", "Mai", "Công chức tiếp nhận và trả kết quả", "mot-cua", R.ONE_STOP_OFFICER),
+    (
+        "motcua",
+        "Trần Thị",
+        "Mai",
+        "Công chức tiếp nhận và trả kết quả",
+        "mot-cua",
+        R.ONE_STOP_OFFICER,
+    ),
     ("chuyenvien", "Lê Văn", "Hùng", "Chuyên viên", "moi-truong", R.SPECIALIST),
     ("truongphong", "Nguyễn Thị", "Hồng", "Trưởng phòng", "moi-truong", R.UNIT_HEAD),
     ("chuyenvien.nuoc", "Thạch", "Sophal", "Chuyên viên", "tai-nguyen-nuoc", R.SPECIALIST),
@@ -73,8 +94,22 @@ USERS = [
     ("giamdoc", "Đặng Văn", "Phúc", "Giám đốc Sở", "ban-giam-doc", R.DIRECTOR),
     ("phogiamdoc", "Lý Thị", "Thu", "Phó Giám đốc Sở", "ban-giam-doc", R.DIRECTOR),
     ("vanthu", "Ngô Thị", "Yến", "Văn thư", "van-phong", R.CLERK),
-    ("thuky", "Trương Thanh", "Sơn", "Thư ký ISO, chuyên viên Văn phòng Sở", "van-phong", R.QUALITY_MANAGER),
-    ("danhgia", "Kim", "Sóc Ra", "Chuyên gia đánh giá nội bộ, Thanh tra viên", "thanh-tra", R.INTERNAL_AUDITOR),
+    (
+        "thuky",
+        "Trương Thanh",
+        "Sơn",
+        "Thư ký ISO, chuyên viên Văn phòng Sở",
+        "van-phong",
+        R.QUALITY_MANAGER,
+    ),
+    (
+        "danhgia",
+        "Kim",
+        "Sóc Ra",
+        "Chuyên gia đánh giá nội bộ, Thanh tra viên",
+        "thanh-tra",
+        R.INTERNAL_AUDITOR,
+    ),
 ]
 
 DEMO_USERNAMES = [row[0] for row in USERS]

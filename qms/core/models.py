@@ -27,7 +27,10 @@ class Agency(models.Model):
     )
     province_code = models.CharField(_("mã tỉnh"), max_length=8, blank=True)
     place_name = models.CharField(
-        _("địa danh"), max_length=64, blank=True, help_text=_("Dùng trên văn bản: “Sóc Trăng, ngày …”.")
+        _("địa danh"),
+        max_length=64,
+        blank=True,
+        help_text=_("Dùng trên văn bản: “Sóc Trăng, ngày …”."),
     )
     valid_from = models.DateField(_("hiệu lực từ ngày"))
     valid_to = models.DateField(_("hiệu lực đến ngày"), null=True, blank=True)
@@ -105,7 +108,9 @@ class OrgUnit(models.Model):
         ordering = ["agency", "order", "name"]
         constraints = [
             models.UniqueConstraint(fields=["agency", "code"], name="orgunit_agency_code_uniq"),
-            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="orgunit_not_own_parent"),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="orgunit_not_own_parent"
+            ),
         ]
         permissions = [
             ("work_in_unit", _("Xử lý công việc của đơn vị")),

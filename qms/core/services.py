@@ -45,9 +45,7 @@ def agency_create(*, actor: User | None, **fields) -> Agency:
 
 
 @transaction.atomic
-def agency_succeed(
-    *, actor: User | None, agency: Agency, on: dt.date, **fields
-) -> Agency:
+def agency_succeed(*, actor: User | None, agency: Agency, on: dt.date, **fields) -> Agency:
     """Record a rename or merger: ``agency`` ends the day before ``on``; its successor starts
     on ``on``. Records made before keep pointing at the old agency."""
     if on <= agency.valid_from:
@@ -94,9 +92,7 @@ def membership_revoke(*, actor: User | None, membership: Membership) -> None:
     membership.delete()
     remaining = Membership.objects.filter(user=user)
     still_needed = {
-        codename
-        for m in remaining.filter(unit=unit)
-        for codename in UNIT_PERMISSIONS[m.role]
+        codename for m in remaining.filter(unit=unit) for codename in UNIT_PERMISSIONS[m.role]
     }
     for codename in set(UNIT_PERMISSIONS[role]) - still_needed:
         remove_perm(f"core.{codename}", user, unit)

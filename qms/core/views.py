@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import generic
@@ -26,9 +26,7 @@ class UnitListView(LoginRequiredMixin, generic.TemplateView):
     template_name = "core/unit_list.html"
 
     def get_context_data(self, **kwargs):
-        units = list(
-            OrgUnit.objects.filter(is_active=True).select_related("agency", "parent")
-        )
+        units = list(OrgUnit.objects.filter(is_active=True).select_related("agency", "parent"))
         members = {}
         for membership in Membership.objects.select_related("user").filter(
             unit__in=units, user__is_active=True
@@ -43,9 +41,7 @@ class UnitListView(LoginRequiredMixin, generic.TemplateView):
                 yield unit, depth, members.get(unit.pk, [])
                 yield from walk(unit.pk, depth + 1)
 
-        return super().get_context_data(
-            agency=agency_current(), rows=list(walk(None, 0)), **kwargs
-        )
+        return super().get_context_data(agency=agency_current(), rows=list(walk(None, 0)), **kwargs)
 
 
 class UnitDetailView(LoginRequiredMixin, generic.DetailView):
@@ -108,7 +104,7 @@ class CalendarView(LoginRequiredMixin, generic.TemplateView):
     template_name = "core/calendar.html"
 
     def get_context_data(self, **kwargs):
-        year = _year_or_404(self.kwargs.get("year") or timezone.localdate().year)
+        year = _year_or_404(kwargs.pop("year", None) or timezone.localdate().year)
         form = DeadlineForm(self.request.GET or None)
         due = None
         if form.is_bound and form.is_valid():
@@ -130,8 +126,11 @@ class CalendarPdfView(LoginRequiredMixin, generic.View):
         year = _year_or_404(year)
         pdf = render_pdf(
             "core/calendar_pdf.html",
-            {"agency": agency_current(), "printed_at": timezone.localtime(),
-             **calendar_year_data(year)},
+            {
+                "agency": agency_current(),
+                "printed_at": timezone.localtime(),
+                **calendar_year_data(year),
+            },
         )
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="lich-lam-viec-{year}.pdf"'
@@ -164,5 +163,3 @@ class ProfileView(LoginRequiredMixin, generic.TemplateView):
             return self.render_to_response(self.get_context_data(form=form), status=400)
         messages.success(request, _("Đã lưu ngôn ngữ giao diện."))
         return redirect("profile")
-
-

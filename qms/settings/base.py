@@ -48,10 +48,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page needs a signed-in user unless its view says otherwise (login, language switch).
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "qms.core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # viewflow would append these itself; listed so the order is visible and fixed.
+    "viewflow.middleware.SiteMiddleware",
+    "viewflow.middleware.HotwireTurboMiddleware",
 ]
 
 ROOT_URLCONF = "qms.urls"
@@ -174,6 +179,4 @@ LOGGING = {
 }
 # Office hours [M]: working periods of a working day, local time. A working-day deadline ends
 # at the close of the last period; "giờ" limits count only time inside these periods.
-QMS_OFFICE_HOURS = env.json(
-    "QMS_OFFICE_HOURS", default=[["07:00", "11:00"], ["13:00", "17:00"]]
-)
+QMS_OFFICE_HOURS = env.json("QMS_OFFICE_HOURS", default=[["07:00", "11:00"], ["13:00", "17:00"]])

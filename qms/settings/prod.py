@@ -9,7 +9,11 @@ DEBUG = env.bool("DEBUG", default=False)
 
 if DEBUG:
     raise ImproperlyConfigured("DEBUG phải tắt trong môi trường vận hành (DEBUG=False).")
-if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
+if (
+    SECRET_KEY == DEFAULT_SECRET_KEY
+    or len(SECRET_KEY) < 50
+    or SECRET_KEY.startswith("django-insecure")
+):
     raise ImproperlyConfigured(
         "SECRET_KEY mặc định hoặc quá ngắn: đặt biến môi trường SECRET_KEY (ít nhất 50 ký tự)."
     )

@@ -5,7 +5,9 @@ from qms.core.demo import DEMO_PASSWORD, USERS, load_demo
 
 
 class Command(BaseCommand):
-    help = "Nạp dữ liệu trình diễn: Sở TN&MT Sóc Trăng, các đơn vị và tài khoản (chạy lại không sao)."
+    help = (
+        "Nạp dữ liệu trình diễn: Sở TN&MT Sóc Trăng, các đơn vị và tài khoản (chạy lại không sao)."
+    )
 
     def handle(self, *args, **options):
         try:
@@ -19,5 +21,5 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"Tài khoản trình diễn (mật khẩu {DEMO_PASSWORD}):")
-        for username, last_name, first_name, position, unit_code, role in USERS:
+        for username, last_name, first_name, position, *_unit_and_role in USERS:
             self.stdout.write(f"  {username:<20} {last_name} {first_name} — {position}")
