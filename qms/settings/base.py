@@ -164,7 +164,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="iso@stnmt.soctrang.g
 QMS_DEMO_PASSWORD = "ISO-demo-2024"  # the published demo password (README)
 QMS_PDF_FONT_DIRS = env.list(
     "QMS_PDF_FONT_DIRS",
-    default=["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation"],
+    default=["/usr/share/fonts/truetype/liberation2", "/usr/share/fonts/truetype/dejavu"],
 )
 
 LOGGING = {
