@@ -1,0 +1,1 @@
+from . import catalogue, dossier  # noqa: F401  (registers the model admins)

@@ -1,0 +1,52 @@
+"""Reads of the procedures app."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q
+
+from .models import Procedure, ProcedureVersion, Regime
+
+
+def procedure_version_in_force(*, procedure: Procedure, on: dt.date) -> ProcedureVersion | None:
+    """The version of ``procedure`` in force on ``on`` (the newest if periods overlap)."""
+    return (
+        procedure.versions.filter(valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .order_by("-valid_from", "-version")
+        .first()
+    )
+
+
+def regime_in_force(*, on: dt.date) -> Regime | None:
+    return (
+        Regime.objects.filter(valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def procedures_receivable(*, on: dt.date):
+    """Procedures that have a version in force on ``on`` (what the desk can receive)."""
+    return (
+        Procedure.objects.filter(versions__valid_from__lte=on)
+        .filter(Q(versions__valid_to__isnull=True) | Q(versions__valid_to__gte=on))
+        .select_related("field")
+        .distinct()
+        .order_by("field__name", "name")
+    )
+
+
+def version_steps(*, version: ProcedureVersion):
+    return list(version.steps.select_related("responsible_unit").order_by("order"))
+
+
+__all__ = [
+    "procedure_version_in_force",
+    "procedures_receivable",
+    "regime_in_force",
+    "version_steps",
+    "ProcedureVersion",
+]
