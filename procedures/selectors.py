@@ -44,9 +44,32 @@ def version_steps(*, version: ProcedureVersion):
 
 
 __all__ = [
+    "dossiers_visible_to",
     "procedure_version_in_force",
     "procedures_receivable",
     "regime_in_force",
     "version_steps",
     "ProcedureVersion",
 ]
+
+
+def dossiers_visible_to(*, user):
+    """The one rule of dossier visibility, used by every list, detail, export and API.
+
+    Directors, the quality manager, internal auditors and administrators see every dossier; any
+    other member sees the dossiers whose handling unit, or a unit of whose internal-process
+    steps (the one-stop desk, the office's clerks, the leadership), is one of their units.
+    """
+    from qms.core.selectors import units_of, user_sees_all_units
+
+    from .models import Dossier
+
+    if not user.is_authenticated:
+        return Dossier.objects.none()
+    if user_sees_all_units(user):
+        return Dossier.objects.all()
+    units = units_of(user).values("pk")
+    step_versions = ProcedureVersion.objects.filter(steps__responsible_unit__in=units).values("pk")
+    return Dossier.objects.filter(
+        Q(handling_unit__in=units) | Q(procedure_version__in=step_versions)
+    )

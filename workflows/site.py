@@ -1,12 +1,15 @@
 """The web site: viewflow's Site at ``/`` with the staff's work and the department's pages."""
 
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 from viewflow.urls import Site
-from viewflow.workflow.flow.viewset import WorkflowAppViewset
+from viewflow.workflow.flow.viewset import FlowViewset, WorkflowAppViewset
 
 from qms.core.viewsets import OrganisationApp
 
-from . import selectors, views
+from . import dossier_pages, register, selectors, views
+from .flows import DossierFlow
 
 
 class WorkApp(WorkflowAppViewset):
@@ -24,6 +27,32 @@ class WorkApp(WorkflowAppViewset):
     def has_view_permission(self, user, obj=None):
         return user.is_authenticated
 
+    dossier_detail_path = path(
+        "dossiers/<int:pk>/", dossier_pages.DossierDetailView.as_view(), name="dossier_detail"
+    )
+    dossier_form_path = path(
+        "dossiers/<int:pk>/forms/<slug:kind>.pdf",
+        dossier_pages.DossierFormPdfView.as_view(),
+        name="dossier_form",
+    )
+    dossier_apology_path = path(
+        "dossiers/<int:pk>/apology/",
+        dossier_pages.DossierApologyView.as_view(),
+        name="dossier_apology",
+    )
+
+    # The first page of the work app is always the user's own inbox.
+    index_path = path("", RedirectView.as_view(pattern_name="workflow:inbox"), name="index")
+    register_path = path("dossiers/", register.RegisterView.as_view(), name="register")
+    register_export_path = path(
+        "dossiers/register.xlsx", register.RegisterExportView.as_view(), name="register_export"
+    )
+    register_pdf_path = path(
+        "dossiers/register.pdf",
+        register.RegisterExportView.as_view(export_format="pdf"),
+        name="register_pdf",
+    )
+
     def get_context_data(self, request):
         return {
             "user_inbox": selectors.task_inbox(user=request.user),
@@ -31,8 +60,7 @@ class WorkApp(WorkflowAppViewset):
         }
 
 
-#: Flow viewsets join this list as the flows land.
-FLOW_VIEWSETS = []
+FLOW_VIEWSETS = [FlowViewset(DossierFlow, icon="folder_shared")]
 
 site = Site(
     title=_("ISO điện tử"),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from qms.core.models import Agency, OrgUnit
+from qms.core.uploads import upload_path
 
 from .catalogue import DossierComponent, ProcedureVersion, Regime
 
@@ -114,14 +115,20 @@ class Dossier(models.Model):
     applicant_email = models.EmailField(_("thư điện tử"), blank=True)
     summary = models.CharField(_("nội dung yêu cầu giải quyết"), max_length=1000)
     sets = models.PositiveSmallIntegerField(_("số bộ hồ sơ"), default=1)
-    register_book = models.PositiveSmallIntegerField(_("quyển số"), null=True, blank=True)
-    register_number = models.PositiveIntegerField(_("số thứ tự trong sổ"), null=True, blank=True)
 
     submitted_at = models.DateTimeField(_("thời điểm nộp"), default=timezone.now)
     received_at = models.DateTimeField(_("thời điểm tiếp nhận"), null=True, blank=True)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("người tiếp nhận"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("chuyên viên thụ lý"),
         on_delete=models.PROTECT,
         related_name="+",
         null=True,
@@ -139,7 +146,7 @@ class Dossier(models.Model):
 
     result_number = models.CharField(_("số, ký hiệu văn bản kết quả"), max_length=64, blank=True)
     result_date = models.DateField(_("ngày ban hành kết quả"), null=True, blank=True)
-    result_file = models.FileField(_("tệp kết quả"), upload_to="results/%Y/%m/", blank=True)
+    result_file = models.FileField(_("tệp kết quả"), upload_to=upload_path("results"), blank=True)
     result_digitised = models.BooleanField(_("kết quả được số hóa"), default=False)
 
     paid_online = models.BooleanField(_("thanh toán trực tuyến"), default=False)
@@ -169,6 +176,30 @@ class Dossier(models.Model):
 
     def __str__(self):
         return self.code or _("Hồ sơ chưa tiếp nhận #%(pk)s") % {"pk": self.pk}
+
+    @property
+    def legal_due_at(self):
+        """The appointment the law measures against: the one on Mẫu 01, moved only by the time
+        the applicant spent supplementing — an apology's new date does not make a late
+        dossier on time."""
+        apology = getattr(self, "apology", None) if self.pk else None
+        return apology.previous_due_at if apology else self.due_at
+
+    @property
+    def timeliness(self) -> str | None:
+        """``early`` / ``on_time`` / ``late`` by whole dates (DOMAIN.md §3): finished (or, while
+        open, today) against the legal appointment date. None before receipt."""
+        if self.due_at is None:
+            return None
+        end = timezone.localdate(self.finished_at) if self.finished_at else timezone.localdate()
+        due = timezone.localdate(self.legal_due_at)
+        if end < due:
+            return "early" if self.finished_at else "on_time"
+        return "on_time" if end == due else "late"
+
+    @property
+    def is_late(self) -> bool:
+        return self.timeliness == "late"
 
     @property
     def national_status(self) -> NationalStatus:
@@ -214,7 +245,7 @@ class DossierDocument(models.Model):
     certified = models.PositiveSmallIntegerField(_("bản chứng thực"), default=0)
     photocopies = models.PositiveSmallIntegerField(_("bản photo"), default=0)
     present = models.BooleanField(_("đã nộp"), default=False)
-    scan = models.FileField(_("bản quét"), upload_to="scans/%Y/%m/", blank=True)
+    scan = models.FileField(_("bản quét"), upload_to=upload_path("scans"), blank=True)
     digitised = models.BooleanField(_("đã số hóa"), default=False)
     reused = models.BooleanField(_("tái sử dụng dữ liệu số"), default=False)
     history = HistoricalRecords()
@@ -307,3 +338,54 @@ class Apology(models.Model):
 
     def __str__(self):
         return f"{self.dossier} — {self.new_due_at:%d/%m/%Y}"
+
+
+class DossierOpinion(models.Model):
+    """What a member of staff decided at a step, and why (ý kiến xử lý). Send-back comments
+    reach the next person through these."""
+
+    class Decision(models.TextChoices):
+        RECEIVED = "received", _("Tiếp nhận")
+        INCOMPLETE = "incomplete", _("Yêu cầu bổ sung khi tiếp nhận")
+        REFUSED_AT_RECEIPT = "refused_at_receipt", _("Từ chối tiếp nhận")
+        TRANSFERRED = "transferred", _("Chuyển xử lý")
+        ASSIGNED = "assigned", _("Phân công")
+        PROPOSE_GRANT = "propose_grant", _("Đề xuất giải quyết")
+        PROPOSE_REFUSAL = "propose_refusal", _("Đề xuất từ chối")
+        REQUEST_SUPPLEMENT = "request_supplement", _("Đề nghị bổ sung hồ sơ")
+        SUPPLEMENT_RECEIVED = "supplement_received", _("Đã nhận bổ sung")
+        AGREE = "agree", _("Đồng ý, trình lãnh đạo Sở")
+        SEND_BACK = "send_back", _("Trả lại để xử lý lại")
+        APPROVE = "approve", _("Phê duyệt")
+        REFUSE = "refuse", _("Từ chối giải quyết")
+        ISSUED = "issued", _("Phát hành kết quả")
+        RETURNED = "returned", _("Trả kết quả")
+        APOLOGY = "apology", _("Xin lỗi, hẹn lại ngày trả")
+        CANCELLED = "cancelled", _("Hủy hồ sơ")
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("hồ sơ"), on_delete=models.CASCADE, related_name="opinions"
+    )
+    step = models.CharField(_("bước"), max_length=16)
+    task_id = models.BigIntegerField(_("mã công việc"), null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người xử lý"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(_("quyết định"), max_length=24, choices=Decision.choices)
+    comment = models.TextField(_("ý kiến"), blank=True)
+    created_at = models.DateTimeField(_("thời điểm"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("ý kiến xử lý")
+        verbose_name_plural = _("ý kiến xử lý")
+        ordering = ["dossier", "created_at", "id"]
+
+    def __str__(self):
+        return f"{self.dossier} — {self.get_decision_display()}"

@@ -126,7 +126,11 @@ class WorkingCalendar:
             return self._add_office_hours(local, value)
         raise ValueError(f"Đơn vị thời hạn không hợp lệ: {unit!r}")
 
-    def _add_office_hours(self, start: dt.datetime, hours: int) -> dt.datetime:
+    def add_office_hours(self, start: dt.datetime, hours: float) -> dt.datetime:
+        """``start`` plus ``hours`` of office time (fractions allowed)."""
+        return self._add_office_hours(timezone.localtime(start), hours)
+
+    def _add_office_hours(self, start: dt.datetime, hours: float) -> dt.datetime:
         remaining = dt.timedelta(hours=hours)
         day = start.date()
         for _i in range(MAX_SPAN_DAYS):

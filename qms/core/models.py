@@ -112,10 +112,21 @@ class OrgUnit(models.Model):
                 condition=~Q(parent=models.F("id")), name="orgunit_not_own_parent"
             ),
         ]
+        # Unit-scoped rights, granted per unit as guardian object permissions. ``act_<role>``
+        # lets a member take the workflow steps that the internal process gives to that role
+        # in that unit.
         permissions = [
             ("work_in_unit", _("Xử lý công việc của đơn vị")),
             ("lead_unit", _("Phân công, xem xét công việc của đơn vị")),
             ("view_unit_records", _("Xem hồ sơ của đơn vị")),
+            ("act_one_stop_officer", _("Tiếp nhận, trả kết quả hồ sơ tại đơn vị")),
+            ("act_specialist", _("Thẩm định hồ sơ của đơn vị")),
+            ("act_unit_head", _("Phân công, xem xét hồ sơ của đơn vị")),
+            ("act_director", _("Phê duyệt hồ sơ")),
+            ("act_clerk", _("Vào số, phát hành văn bản")),
+            ("act_quality_manager", _("Quản lý hệ thống chất lượng")),
+            ("act_internal_auditor", _("Đánh giá nội bộ")),
+            ("act_administrator", _("Quản trị hệ thống")),
         ]
 
     def __str__(self):

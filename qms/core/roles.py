@@ -37,15 +37,21 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
 
 #: Permissions on the member's own unit (guardian object permissions on OrgUnit).
 UNIT_PERMISSIONS: dict[str, list[str]] = {
-    Role.ONE_STOP_OFFICER: ["work_in_unit", "view_unit_records"],
-    Role.SPECIALIST: ["work_in_unit", "view_unit_records"],
-    Role.UNIT_HEAD: ["work_in_unit", "lead_unit", "view_unit_records"],
-    Role.DIRECTOR: ["work_in_unit", "lead_unit", "view_unit_records"],
-    Role.CLERK: ["work_in_unit", "view_unit_records"],
-    Role.QUALITY_MANAGER: ["work_in_unit", "view_unit_records"],
-    Role.INTERNAL_AUDITOR: ["view_unit_records"],
-    Role.ADMINISTRATOR: ["view_unit_records"],
+    Role.ONE_STOP_OFFICER: ["work_in_unit", "view_unit_records", "act_one_stop_officer"],
+    Role.SPECIALIST: ["work_in_unit", "view_unit_records", "act_specialist"],
+    Role.UNIT_HEAD: ["work_in_unit", "lead_unit", "view_unit_records", "act_unit_head"],
+    Role.DIRECTOR: ["work_in_unit", "lead_unit", "view_unit_records", "act_director"],
+    Role.CLERK: ["work_in_unit", "view_unit_records", "act_clerk"],
+    Role.QUALITY_MANAGER: ["work_in_unit", "view_unit_records", "act_quality_manager"],
+    Role.INTERNAL_AUDITOR: ["view_unit_records", "act_internal_auditor"],
+    Role.ADMINISTRATOR: ["view_unit_records", "act_administrator"],
 }
+
+
+def act_permission(role: str) -> str:
+    """The unit permission that lets a member take the steps of ``role`` in that unit."""
+    return f"core.act_{Role(role).value}"
+
 
 #: Roles whose members may sign in to the admin site.
 STAFF_ROLES = {Role.ADMINISTRATOR}

@@ -180,3 +180,8 @@ LOGGING = {
 # Office hours [M]: working periods of a working day, local time. A working-day deadline ends
 # at the close of the last period; "giờ" limits count only time inside these periods.
 QMS_OFFICE_HOURS = env.json("QMS_OFFICE_HOURS", default=[["07:00", "11:00"], ["13:00", "17:00"]])
+# Largest accepted upload (scans, result files), in megabytes.
+QMS_MAX_UPLOAD_MB = env.int("QMS_MAX_UPLOAD_MB", default=20)
+# Paper dossiers received after this local hour are transferred at the start of the next
+# working day (DOMAIN.md §2.3, [M]).
+QMS_TRANSFER_CUTOFF = env.str("QMS_TRANSFER_CUTOFF", default="15:00")

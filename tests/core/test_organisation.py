@@ -47,7 +47,12 @@ def test_roles_are_groups_and_unit_rights_are_guardian_permissions(demo):
     env_unit = OrgUnit.objects.get(code="moi-truong")
     water = OrgUnit.objects.get(code="tai-nguyen-nuoc")
     assert head.groups.filter(name=Role.UNIT_HEAD).exists()
-    assert set(get_perms(head, env_unit)) == {"work_in_unit", "lead_unit", "view_unit_records"}
+    assert set(get_perms(head, env_unit)) == {
+        "work_in_unit",
+        "lead_unit",
+        "view_unit_records",
+        "act_unit_head",
+    }
     assert get_perms(head, water) == []
     assert head.has_perm("core.lead_unit", env_unit)
     assert not head.has_perm("core.lead_unit", water)
@@ -83,7 +88,7 @@ def test_revoking_one_of_two_roles_keeps_the_rights_the_other_still_gives(demo):
         actor=None, membership=Membership.objects.get(user=user, unit=unit, role=Role.UNIT_HEAD)
     )
     user = User.objects.get(pk=user.pk)
-    assert set(get_perms(user, unit)) == {"work_in_unit", "view_unit_records"}
+    assert set(get_perms(user, unit)) == {"work_in_unit", "view_unit_records", "act_specialist"}
     assert user.groups.filter(name=Role.SPECIALIST).exists()
     assert not user.groups.filter(name=Role.UNIT_HEAD).exists()
 

@@ -1,0 +1,608 @@
+"""A dossier's life from the one-stop desk to the returned result (DOMAIN.md §2).
+
+Each service is one business action: atomic, validated before anything is written, leaving an
+opinion row (who decided what, and why). The workflow layer calls exactly one of them per step
+and then lets viewflow advance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qms.core.calendar import LimitUnit, WorkingCalendar
+from qms.core.models import OrgUnit, User
+from qms.core.uploads import validate_upload
+
+from ..models import (
+    Apology,
+    Dossier,
+    DossierComponent,
+    DossierDocument,
+    DossierOpinion,
+    DossierSequence,
+    Procedure,
+    ProcessStep,
+    SupplementRequest,
+)
+from ..selectors import procedure_version_in_force, regime_in_force
+
+S = Dossier.Status
+D = DossierOpinion.Decision
+K = ProcessStep.Kind
+
+
+@dataclass
+class DocumentInput:
+    """One line of the receipt checklist."""
+
+    component: DossierComponent | None
+    name: str = ""
+    present: bool = False
+    originals: int = 0
+    certified: int = 0
+    photocopies: int = 0
+    scan: object | None = None  # an uploaded file
+
+
+def _require(condition, message):
+    if not condition:
+        raise ValidationError(message)
+
+
+def _require_status(dossier: Dossier, *allowed):
+    if dossier.status not in allowed:
+        raise ValidationError(
+            _("Hồ sơ %(code)s đang ở trạng thái “%(status)s”, không thực hiện được thao tác này.")
+            % {"code": dossier, "status": dossier.get_status_display()}
+        )
+
+
+def _opinion(dossier, *, actor, step, decision, comment="", unit=None, task_id=None, at=None):
+    opinion = DossierOpinion(
+        dossier=dossier,
+        step=step,
+        task_id=task_id,
+        author=actor,
+        unit=unit or dossier.handling_unit,
+        decision=decision,
+        comment=comment,
+        created_at=at or timezone.now(),
+    )
+    opinion.full_clean()
+    opinion.save()
+    return opinion
+
+
+def _save(dossier: Dossier, **changes) -> Dossier:
+    for name, value in changes.items():
+        setattr(dossier, name, value)
+    dossier.full_clean()
+    dossier.save()
+    return dossier
+
+
+def dossier_code_next(*, agency, day: dt.date) -> str:
+    """``<agency e-identifier>-<yymmdd>-<4-digit sequence>``, never issued twice: the day's
+    counter row is locked while it is incremented."""
+    try:
+        with transaction.atomic():
+            DossierSequence.objects.get_or_create(agency=agency, day=day)
+    except IntegrityError:
+        pass  # another receipt created the day's row first
+    sequence = DossierSequence.objects.select_for_update().get(agency=agency, day=day)
+    sequence.last += 1
+    sequence.save()
+    return f"{agency.code}-{day:%y%m%d}-{sequence.last:04d}"
+
+
+def _missing_mandatory(version, documents: list[DocumentInput]) -> list[str]:
+    present = {d.component.pk for d in documents if d.component and d.present}
+    return [c.name for c in version.components.all() if c.mandatory and c.pk not in present]
+
+
+def _store_documents(dossier, documents: list[DocumentInput]):
+    for line in documents:
+        document = DossierDocument(
+            dossier=dossier,
+            component=line.component,
+            name=line.name or (line.component.name if line.component else ""),
+            present=line.present,
+            originals=line.originals,
+            certified=line.certified,
+            photocopies=line.photocopies,
+        )
+        if line.scan:
+            extension = validate_upload(line.scan)
+            line.scan.name = f"scan.{extension}"
+            document.scan = line.scan
+            document.digitised = True
+        document.full_clean()
+        document.save()
+
+
+def _validate_documents(documents):
+    for line in documents:
+        if line.scan:
+            validate_upload(line.scan)
+        _require(
+            line.component is not None or line.name.strip(),
+            _("Mỗi giấy tờ ngoài danh mục phải có tên."),
+        )
+
+
+def _mark_received(dossier: Dossier, *, actor: User, at: dt.datetime) -> Dossier:
+    version = dossier.procedure_version
+    due = WorkingCalendar.load().due_at(at, version.time_limit_value, version.time_limit_unit)
+    return _save(
+        dossier,
+        code=dossier.code or dossier_code_next(agency=dossier.agency, day=timezone.localdate(at)),
+        status=S.RECEIVED,
+        received_at=at,
+        received_by=actor,
+        due_at=due,
+        original_due_at=due,
+    )
+
+
+@transaction.atomic
+def dossier_receive(
+    *,
+    actor: User,
+    procedure: Procedure,
+    decision: str,
+    applicant: dict,
+    documents: list[DocumentInput],
+    channel: int = Dossier.Channel.DIRECT,
+    delivery: str = Dossier.Delivery.DESK,
+    reason: str = "",
+    at: dt.datetime | None = None,
+    is_demo_data: bool = False,
+) -> Dossier:
+    """Receive a dossier at the one-stop desk.
+
+    ``decision`` is ``received`` (complete: code and due date, Mẫu 01), ``incomplete`` (Mẫu 02
+    listing every missing document; no due date, the clock has not started) or
+    ``refused_at_receipt`` (Mẫu 03, with the reason). The procedure version and the legal
+    regime in force on the day are frozen on the dossier.
+    """
+    at = at or timezone.now()
+    day = timezone.localdate(at)
+    version = procedure_version_in_force(procedure=procedure, on=day)
+    _require(
+        version is not None,
+        _("Thủ tục “%(name)s” không có phiên bản có hiệu lực ngày %(day)s.")
+        % {"name": procedure.name, "day": day.strftime("%d/%m/%Y")},
+    )
+    regime = regime_in_force(on=day)
+    _require(regime is not None, _("Chưa khai báo chế độ một cửa áp dụng ngày này."))
+    _validate_documents(documents)
+    missing = _missing_mandatory(version, documents)
+    reason = (reason or "").strip()
+    if decision == D.RECEIVED:
+        _require(
+            not missing,
+            _("Hồ sơ còn thiếu giấy tờ bắt buộc: %(missing)s. Chọn “Yêu cầu bổ sung”.")
+            % {"missing": "; ".join(missing)},
+        )
+    elif decision == D.INCOMPLETE:
+        _require(
+            missing or reason,
+            _("Hồ sơ đã đủ giấy tờ bắt buộc: ghi rõ nội dung cần hoàn thiện, hoặc chọn tiếp nhận."),
+        )
+    elif decision == D.REFUSED_AT_RECEIPT:
+        _require(reason, _("Phải ghi rõ lý do từ chối tiếp nhận."))
+    else:
+        raise ValidationError(_("Kết quả kiểm tra hồ sơ không hợp lệ."))
+
+    dossier = Dossier(
+        agency=procedure.agency,
+        regime=regime,
+        procedure_version=version,
+        handling_unit=version.handling_unit,
+        channel=channel,
+        delivery=delivery,
+        submitted_at=at,
+        is_demo_data=is_demo_data,
+        **applicant,
+    )
+    if decision == D.REFUSED_AT_RECEIPT:
+        dossier.status = S.REFUSED_AT_RECEIPT
+        dossier.refusal_reason = reason
+    dossier.full_clean()
+    dossier.save()
+    _store_documents(dossier, documents)
+    one_stop = _one_stop_unit(version)
+    if decision == D.RECEIVED:
+        _mark_received(dossier, actor=actor, at=at)
+    elif decision == D.INCOMPLETE:
+        _new_supplement(
+            dossier,
+            actor=actor,
+            stage=SupplementRequest.Stage.RECEIPT,
+            at=at,
+            missing=missing,
+            reason=reason or _("Hồ sơ chưa đủ thành phần theo quy định."),
+        )
+    _opinion(
+        dossier,
+        actor=actor,
+        step=K.RECEIVE,
+        decision=decision,
+        comment=reason,
+        unit=one_stop,
+        at=at,
+    )
+    return dossier
+
+
+def _one_stop_unit(version) -> OrgUnit:
+    step = version.steps.filter(kind=K.RECEIVE).select_related("responsible_unit").first()
+    return step.unit if step else version.handling_unit
+
+
+def _new_supplement(dossier, *, actor, stage, at, missing, reason):
+    request = SupplementRequest(
+        dossier=dossier,
+        stage=stage,
+        requested_at=at,
+        requested_by=actor,
+        reason=reason,
+        missing=missing,
+    )
+    request.full_clean()
+    request.save()
+    return request
+
+
+@transaction.atomic
+def dossier_complete_at_desk(
+    *, actor: User, dossier: Dossier, documents: list[DocumentInput], at=None
+) -> Dossier:
+    """The applicant brought what Mẫu 02 asked for: the dossier is received (Mẫu 01)."""
+    _require_status(dossier, S.INCOMPLETE)
+    at = at or timezone.now()
+    _validate_documents(documents)
+    for line in documents:
+        if not line.present:
+            continue
+        existing = (
+            dossier.documents.filter(component=line.component).first() if line.component else None
+        )
+        if existing:
+            existing.present = True
+            existing.originals = max(existing.originals, line.originals)
+            existing.certified = max(existing.certified, line.certified)
+            existing.photocopies = max(existing.photocopies, line.photocopies)
+            if line.scan:
+                line.scan.name = f"scan.{validate_upload(line.scan)}"
+                existing.scan, existing.digitised = line.scan, True
+            existing.full_clean()
+            existing.save()
+        else:
+            _store_documents(dossier, [line])
+    lines = [
+        DocumentInput(component=d.component, present=d.present) for d in dossier.documents.all()
+    ]
+    missing = _missing_mandatory(dossier.procedure_version, lines)
+    _require(
+        not missing,
+        _("Hồ sơ vẫn còn thiếu: %(missing)s.") % {"missing": "; ".join(missing)},
+    )
+    request = dossier.supplements.filter(completed_at__isnull=True).first()
+    if request:
+        request.completed_at, request.completed_by = at, actor
+        request.save()
+    _mark_received(dossier, actor=actor, at=at)
+    _opinion(
+        dossier,
+        actor=actor,
+        step=K.RECEIVE,
+        decision=D.RECEIVED,
+        at=at,
+        unit=_one_stop_unit(dossier.procedure_version),
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_cancel(*, actor: User, dossier: Dossier, reason: str, withdrawn: bool = False):
+    """The applicant never completed the dossier, or withdrew it."""
+    _require_status(dossier, S.INCOMPLETE, S.SUPPLEMENT, S.RECEIVED, S.IN_PROGRESS)
+    _require(reason.strip(), _("Phải ghi rõ lý do hủy hồ sơ."))
+    _save(dossier, status=S.WITHDRAWN if withdrawn else S.CANCELLED, refusal_reason=reason)
+    _opinion(dossier, actor=actor, step=K.RECEIVE, decision=D.CANCELLED, comment=reason)
+    return dossier
+
+
+def transfer_deadline(received_at: dt.datetime, calendar: WorkingCalendar | None = None):
+    """Same-day rule: a paper dossier goes to the handling unit the working day it was
+    received, or at the start of the next working day when received after the cut-off."""
+    from django.conf import settings
+
+    calendar = calendar or WorkingCalendar.load()
+    local = timezone.localtime(received_at)
+    cutoff = dt.time.fromisoformat(settings.QMS_TRANSFER_CUTOFF)
+    opening, closing = (
+        dt.time.fromisoformat(settings.QMS_OFFICE_HOURS[0][0]),
+        dt.time.fromisoformat(settings.QMS_OFFICE_HOURS[-1][1]),
+    )
+    day = local.date()
+    if calendar.is_working_day(day) and local.time() < cutoff:
+        return timezone.make_aware(dt.datetime.combine(day, closing))
+    next_day = calendar.next_working_day(day)
+    return timezone.make_aware(dt.datetime.combine(next_day, opening)) + dt.timedelta(hours=1)
+
+
+@transaction.atomic
+def dossier_transfer(*, actor: User, dossier: Dossier, task_id=None) -> Dossier:
+    _require_status(dossier, S.RECEIVED)
+    _save(dossier, status=S.IN_PROGRESS, transferred_at=timezone.now())
+    _opinion(
+        dossier,
+        actor=actor,
+        step=K.TRANSFER,
+        decision=D.TRANSFERRED,
+        task_id=task_id,
+        unit=_one_stop_unit(dossier.procedure_version),
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_assign(
+    *, actor: User, dossier: Dossier, handler: User, comment: str = "", task_id=None
+) -> Dossier:
+    _require_status(dossier, S.IN_PROGRESS)
+    _require(
+        handler.is_active and handler.has_perm("core.act_specialist", dossier.handling_unit),
+        _("%(user)s không phải chuyên viên của %(unit)s.")
+        % {"user": handler, "unit": dossier.handling_unit},
+    )
+    _save(dossier, handler=handler)
+    _opinion(
+        dossier,
+        actor=actor,
+        step=K.ASSIGN,
+        decision=D.ASSIGNED,
+        task_id=task_id,
+        comment=comment or _("Giao %(user)s thụ lý.") % {"user": handler},
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_appraise(
+    *,
+    actor: User,
+    dossier: Dossier,
+    decision: str,
+    opinion: str,
+    missing: list[str] | None = None,
+    task_id=None,
+) -> Dossier:
+    """The specialist's appraisal: propose to grant, propose a refusal (with reasons) or ask —
+    once — for a supplement through the one-stop desk (the clock stops)."""
+    _require_status(dossier, S.IN_PROGRESS)
+    opinion = (opinion or "").strip()
+    _require(opinion, _("Phải ghi ý kiến thẩm định."))
+    if decision == D.REQUEST_SUPPLEMENT:
+        _require(
+            not dossier.supplements.filter(stage=SupplementRequest.Stage.HANDLING).exists(),
+            _(
+                "Hồ sơ đã được yêu cầu bổ sung một lần trong quá trình giải quyết; theo quy định "
+                "chỉ được yêu cầu bổ sung một lần."
+            ),
+        )
+        _require(missing, _("Phải liệt kê đầy đủ nội dung cần bổ sung, hoàn thiện."))
+        _new_supplement(
+            dossier,
+            actor=actor,
+            stage=SupplementRequest.Stage.HANDLING,
+            at=timezone.now(),
+            missing=missing,
+            reason=opinion,
+        )
+        _save(dossier, status=S.SUPPLEMENT)
+    elif decision not in (D.PROPOSE_GRANT, D.PROPOSE_REFUSAL):
+        raise ValidationError(_("Kết quả thẩm định không hợp lệ."))
+    _opinion(
+        dossier, actor=actor, step=K.APPRAISE, decision=decision, comment=opinion, task_id=task_id
+    )
+    return dossier
+
+
+def _shift_due(due: dt.datetime, paused_from: dt.datetime, paused_to: dt.datetime, unit: str):
+    """Move the appointment by the time the applicant spent supplementing (not counted)."""
+    calendar = WorkingCalendar.load()
+    start, end = timezone.localdate(paused_from), timezone.localdate(paused_to)
+    local_due = timezone.localtime(due)
+    if unit == LimitUnit.CALENDAR_DAYS:
+        day = calendar.next_working_day(local_due.date() + (end - start), inclusive=True)
+    else:
+        day = calendar.add_working_days(local_due.date(), calendar.working_days_between(start, end))
+    return timezone.make_aware(dt.datetime.combine(day, local_due.time().replace(tzinfo=None)))
+
+
+@transaction.atomic
+def dossier_supplement_received(
+    *, actor: User, dossier: Dossier, note: str = "", task_id=None, at=None
+) -> Dossier:
+    """The applicant handed in the supplement at the desk: the clock restarts and the
+    appointment moves by the paused time."""
+    _require_status(dossier, S.SUPPLEMENT)
+    at = at or timezone.now()
+    request = dossier.supplements.get(completed_at__isnull=True)
+    request.completed_at, request.completed_by = at, actor
+    request.full_clean()
+    request.save()
+    unit = dossier.procedure_version.time_limit_unit
+    _save(
+        dossier,
+        status=S.IN_PROGRESS,
+        due_at=_shift_due(dossier.due_at, request.requested_at, at, unit),
+    )
+    _opinion(
+        dossier,
+        actor=actor,
+        step=K.RETURN,
+        decision=D.SUPPLEMENT_RECEIVED,
+        comment=note,
+        task_id=task_id,
+        unit=_one_stop_unit(dossier.procedure_version),
+        at=at,
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_review(
+    *, actor: User, dossier: Dossier, decision: str, comment: str = "", task_id=None
+) -> Dossier:
+    """The unit head agrees with the appraisal, or sends it back with a comment."""
+    _require_status(dossier, S.IN_PROGRESS)
+    _require(decision in (D.AGREE, D.SEND_BACK), _("Ý kiến xem xét không hợp lệ."))
+    if decision == D.SEND_BACK:
+        _require(comment.strip(), _("Phải ghi rõ nội dung cần xử lý lại."))
+    _opinion(
+        dossier, actor=actor, step=K.REVIEW, decision=decision, comment=comment, task_id=task_id
+    )
+    return dossier
+
+
+def last_proposal(dossier: Dossier) -> DossierOpinion | None:
+    return (
+        dossier.opinions.filter(decision__in=[D.PROPOSE_GRANT, D.PROPOSE_REFUSAL])
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+@transaction.atomic
+def dossier_decide(
+    *, actor: User, dossier: Dossier, decision: str, comment: str = "", task_id=None
+) -> Dossier:
+    """The department's leader approves, refuses (with reasons) or sends back."""
+    _require_status(dossier, S.IN_PROGRESS)
+    if decision == D.APPROVE:
+        _save(dossier, status=S.APPROVED, outcome=Dossier.Outcome.GRANTED)
+    elif decision == D.REFUSE:
+        _require(comment.strip(), _("Phải ghi rõ lý do từ chối giải quyết."))
+        _save(dossier, status=S.REFUSED, outcome=Dossier.Outcome.REFUSED, refusal_reason=comment)
+    elif decision == D.SEND_BACK:
+        _require(comment.strip(), _("Phải ghi rõ nội dung cần xử lý lại."))
+    else:
+        raise ValidationError(_("Ý kiến phê duyệt không hợp lệ."))
+    _opinion(
+        dossier, actor=actor, step=K.APPROVE, decision=decision, comment=comment, task_id=task_id
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_issue_result(
+    *, actor: User, dossier: Dossier, number: str, date: dt.date, file=None, task_id=None, at=None
+) -> Dossier:
+    """The clerk numbers and issues the result (or the refusal letter): the dossier is
+    finished (national status 9)."""
+    _require_status(dossier, S.APPROVED, S.REFUSED)
+    number = (number or "").strip()
+    _require(number, _("Phải nhập số, ký hiệu văn bản kết quả."))
+    at = at or timezone.now()
+    _require(date <= timezone.localdate(at), _("Ngày ban hành không được sau ngày hôm nay."))
+    _require(
+        date >= timezone.localdate(dossier.received_at),
+        _("Ngày ban hành không được trước ngày tiếp nhận hồ sơ."),
+    )
+    changes = {"status": S.ISSUED, "result_number": number, "result_date": date, "finished_at": at}
+    if file:
+        file.name = f"result.{validate_upload(file)}"
+        changes.update(result_file=file, result_digitised=True)
+    _save(dossier, **changes)
+    _opinion(
+        dossier,
+        actor=actor,
+        step=K.ISSUE,
+        decision=D.ISSUED,
+        task_id=task_id,
+        comment=number,
+        at=at,
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_return(
+    *, actor: User, dossier: Dossier, note: str = "", task_id=None, at=None
+) -> Dossier:
+    _require_status(dossier, S.ISSUED)
+    at = at or timezone.now()
+    _save(dossier, status=S.RETURNED, returned_at=at)
+    _opinion(
+        dossier,
+        actor=actor,
+        step=K.RETURN,
+        decision=D.RETURNED,
+        comment=note,
+        task_id=task_id,
+        unit=_one_stop_unit(dossier.procedure_version),
+        at=at,
+    )
+    return dossier
+
+
+def apology_latest_day(dossier: Dossier) -> dt.date:
+    """The last day an apology is on time: one working day before the appointment."""
+    return WorkingCalendar.load().add_working_days(timezone.localdate(dossier.due_at), -1)
+
+
+@transaction.atomic
+def dossier_apologise(
+    *,
+    actor: User,
+    dossier: Dossier,
+    reason: str,
+    new_due_date: dt.date,
+    signer: User | None = None,
+    at=None,
+) -> Apology:
+    """Mẫu 04: apologise for a dossier that will be late and set, once, a new date."""
+    _require_status(dossier, S.RECEIVED, S.IN_PROGRESS, S.SUPPLEMENT, S.APPROVED, S.REFUSED)
+    _require(
+        not Apology.objects.filter(dossier=dossier).exists(),
+        _("Hồ sơ %(code)s đã có phiếu xin lỗi; ngày hẹn trả mới chỉ được đặt một lần.")
+        % {"code": dossier.code},
+    )
+    reason = (reason or "").strip()
+    _require(reason, _("Phải ghi rõ lý do chậm trễ."))
+    old_due = timezone.localtime(dossier.due_at)
+    _require(
+        new_due_date > old_due.date(),
+        _("Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại (%(day)s).")
+        % {"day": old_due.strftime("%d/%m/%Y")},
+    )
+    calendar = WorkingCalendar.load()
+    _require(
+        calendar.is_working_day(new_due_date),
+        _("Ngày hẹn trả mới phải là ngày làm việc."),
+    )
+    at = at or timezone.now()
+    apology = Apology(
+        dossier=dossier,
+        issued_at=at,
+        issued_by=actor,
+        signer=signer,
+        reason=reason,
+        previous_due_at=dossier.due_at,
+        new_due_at=timezone.make_aware(dt.datetime.combine(new_due_date, old_due.time())),
+    )
+    apology.full_clean()
+    apology.save()
+    _save(dossier, due_at=apology.new_due_at)
+    _opinion(dossier, actor=actor, step=K.APPRAISE, decision=D.APOLOGY, comment=reason, at=at)
+    return apology
