@@ -52,7 +52,7 @@ class DossierFlow(flow.Flow):
     process_summary_template = "{{ process.artifact }} — {{ process.artifact.applicant_name }}"
 
     receive = (
-        flow.Start(views.ReceiveView)
+        flow.Start(views.ReceiveView.as_view())
         .Annotation(title=_("Tiếp nhận hồ sơ"))
         .Available(can_receive)
         .Next(this.check_receipt)
@@ -65,27 +65,27 @@ class DossierFlow(flow.Flow):
         .Default(this.not_received)
     )
     complete_at_desk = (
-        flow.View(views.CompleteAtDeskView)
+        flow.View(views.CompleteAtDeskView.as_view())
         .Annotation(title=_("Nhận bổ sung, hoàn thiện hồ sơ tại Bộ phận Một cửa"))
         .Permission(step_permission(K.RECEIVE), obj=step_unit(K.RECEIVE))
         .Next(this.check_receipt)
     )
     transfer = (
-        flow.View(views.TransferView)
+        flow.View(views.TransferView.as_view())
         .Annotation(title=_("Chuyển hồ sơ đến đơn vị giải quyết"))
         .Permission(step_permission(K.TRANSFER), obj=step_unit(K.TRANSFER))
         .OnTimeout(timeout_of(K.TRANSFER), this.step_overdue, interrupting=False)
         .Next(this.assign)
     )
     assign = (
-        flow.View(views.AssignView)
+        flow.View(views.AssignView.as_view())
         .Annotation(title=_("Phân công chuyên viên thụ lý"))
         .Permission(step_permission(K.ASSIGN), obj=step_unit(K.ASSIGN))
         .OnTimeout(timeout_of(K.ASSIGN), this.step_overdue, interrupting=False)
         .Next(this.appraise)
     )
     appraise = (
-        flow.View(views.AppraiseView)
+        flow.View(views.AppraiseView.as_view())
         .Annotation(title=_("Thẩm định hồ sơ"))
         .Permission(step_permission(K.APPRAISE), obj=step_unit(K.APPRAISE))
         .Assign(lambda act: act.process.artifact.handler)
@@ -99,13 +99,13 @@ class DossierFlow(flow.Flow):
         .Else(this.review)
     )
     supplement = (
-        flow.View(views.SupplementView)
+        flow.View(views.SupplementView.as_view())
         .Annotation(title=_("Gửi yêu cầu bổ sung và nhận hồ sơ bổ sung (Mẫu 02)"))
         .Permission(step_permission(K.RETURN), obj=step_unit(K.RETURN))
         .Next(this.appraise)
     )
     review = (
-        flow.View(views.ReviewView)
+        flow.View(views.ReviewView.as_view())
         .Annotation(title=_("Lãnh đạo phòng xem xét"))
         .Permission(step_permission(K.REVIEW), obj=step_unit(K.REVIEW))
         .OnTimeout(timeout_of(K.REVIEW), this.step_overdue, interrupting=False)
@@ -118,7 +118,7 @@ class DossierFlow(flow.Flow):
         .Else(this.appraise)
     )
     approve = (
-        flow.View(views.ApproveView)
+        flow.View(views.ApproveView.as_view())
         .Annotation(title=_("Lãnh đạo Sở phê duyệt"))
         .Permission(step_permission(K.APPROVE), obj=step_unit(K.APPROVE))
         .OnTimeout(timeout_of(K.APPROVE), this.step_overdue, interrupting=False)
@@ -131,14 +131,14 @@ class DossierFlow(flow.Flow):
         .Else(this.review)
     )
     issue = (
-        flow.View(views.IssueView)
+        flow.View(views.IssueView.as_view())
         .Annotation(title=_("Vào số, phát hành kết quả"))
         .Permission(step_permission(K.ISSUE), obj=step_unit(K.ISSUE))
         .OnTimeout(timeout_of(K.ISSUE), this.step_overdue, interrupting=False)
         .Next(this.return_result)
     )
     return_result = (
-        flow.View(views.ReturnView)
+        flow.View(views.ReturnView.as_view())
         .Annotation(title=_("Trả kết quả cho người nộp"))
         .Permission(step_permission(K.RETURN), obj=step_unit(K.RETURN))
         .Next(this.end)

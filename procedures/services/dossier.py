@@ -556,6 +556,12 @@ def dossier_return(
     return dossier
 
 
+def _office_close() -> dt.time:
+    from django.conf import settings
+
+    return dt.time.fromisoformat(settings.QMS_OFFICE_HOURS[-1][1])
+
+
 def apology_latest_day(dossier: Dossier) -> dt.date:
     """The last day an apology is on time: one working day before the appointment."""
     return WorkingCalendar.load().add_working_days(timezone.localdate(dossier.due_at), -1)
@@ -599,7 +605,7 @@ def dossier_apologise(
         signer=signer,
         reason=reason,
         previous_due_at=dossier.due_at,
-        new_due_at=timezone.make_aware(dt.datetime.combine(new_due_date, old_due.time())),
+        new_due_at=timezone.make_aware(dt.datetime.combine(new_due_date, _office_close())),
     )
     apology.full_clean()
     apology.save()
