@@ -64,3 +64,18 @@ def task_queue(*, user: User) -> QuerySet[Task]:
 def task_archive(*, user: User) -> QuerySet[Task]:
     """Tasks ``user`` completed, most recent first."""
     return _human_tasks().filter(owner=user, finished__isnull=False).order_by("-finished")
+
+
+def processes_visible_to(*, user: User):
+    """Dossier processes whose dossier ``user`` may see (``dossiers_visible_to``)."""
+    from procedures.selectors import dossiers_visible_to
+
+    from .models import DossierProcess
+
+    return DossierProcess.objects.filter(
+        artifact_object_id__in=dossiers_visible_to(user=user).values("pk")
+    )
+
+
+def tasks_visible_to(*, user: User) -> QuerySet[Task]:
+    return Task.objects.filter(process__in=processes_visible_to(user=user).values("pk"))

@@ -4,11 +4,12 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from viewflow.urls import Site
-from viewflow.workflow.flow.viewset import FlowViewset, WorkflowAppViewset
+from viewflow.workflow.flow.viewset import WorkflowAppViewset
 
 from qms.core.viewsets import OrganisationApp
 
 from . import dossier_pages, register, selectors, views
+from .flow_pages import DossierFlowViewset
 from .flows import DossierFlow
 
 
@@ -60,7 +61,7 @@ class WorkApp(WorkflowAppViewset):
         }
 
 
-FLOW_VIEWSETS = [FlowViewset(DossierFlow, icon="folder_shared")]
+FLOW_VIEWSETS = [DossierFlowViewset(DossierFlow, icon="folder_shared")]
 
 site = Site(
     title=_("ISO điện tử"),

@@ -1,0 +1,62 @@
+"""viewflow's stock flow pages (kanban, process list, task list), scoped to the dossiers the
+user may see. Stock viewflow shows every process to any holder of the flow's view right."""
+
+from django.db.models import Q
+from viewflow.utils import viewprop
+from viewflow.workflow import chart
+from viewflow.workflow.fields import get_task_ref
+from viewflow.workflow.flow import views as flow_views
+from viewflow.workflow.flow.viewset import FlowViewset
+from viewflow.workflow.status import STATUS
+
+from .selectors import processes_visible_to, tasks_visible_to
+
+
+class DashboardView(flow_views.DashboardView):
+    def get_context_data(self, **kwargs):
+        sorted_nodes, _ = chart.topsort(self.flow_class)
+        tasks = tasks_visible_to(user=self.request.user).select_related("process", "owner")
+        end_nodes = [node for node in sorted_nodes if node.task_type == "END"]
+        columns = [
+            {
+                "node": node,
+                "node_ref": get_task_ref(node),
+                "tasks": tasks.filter(
+                    Q(finished__isnull=True) | Q(status=STATUS.ERROR), flow_task=node
+                )[: self.MAX_ROWS],
+            }
+            for node in sorted_nodes
+            if node.task_type in ["HUMAN", "JOB", "SUBPROCESS"]
+        ]
+        return super(flow_views.DashboardView, self).get_context_data(
+            columns=columns,
+            start_nodes=[
+                {"node": node, "can_execute": node.can_execute(self.request.user)}
+                for node in self.flow_class.instance.get_start_nodes()
+            ],
+            end_nodes=end_nodes,
+            finished=tasks.filter(finished__isnull=False, flow_task__in=end_nodes)[: self.MAX_ROWS],
+            **kwargs,
+        )
+
+
+class ProcessListView(flow_views.DashboardProcessListView):
+    def get_queryset(self):
+        visible = processes_visible_to(user=self.request.user).values("pk")
+        return super().get_queryset().filter(pk__in=visible)
+
+
+class TaskListView(flow_views.DashboardTaskListView):
+    @viewprop
+    def queryset(self):
+        return (
+            tasks_visible_to(user=self.request.user)
+            .filter(process__flow_class=self.flow_class)
+            .select_related("process", "owner")
+        )
+
+
+class DossierFlowViewset(FlowViewset):
+    dashboard_view_class = DashboardView
+    process_list_view_class = ProcessListView
+    task_list_view_class = TaskListView
