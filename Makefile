@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 export DJANGO_SETTINGS_MODULE ?= qms.settings.dev
 
-.PHONY: help install messages setup demo run worker beat test lint check-migrations pytest clean
+.PHONY: help install messages catalogues setup demo run worker beat test lint check-migrations pytest clean
 
 help:
 	@echo "make run   — cài đặt, tạo CSDL, nạp dữ liệu trình diễn, chạy web + Celery worker + beat"
@@ -32,6 +32,19 @@ messages: install
 			$(VENV)/bin/pybabel compile -q -D django -d $$dir; \
 		done; \
 	fi
+
+# Refresh the catalogues from the code (ours: en, vi; viewflow's strings: locale/viewflow/vi).
+VIEWFLOW_PO := locale/viewflow/vi/LC_MESSAGES/django.po
+catalogues: install
+	$(MANAGE) makemessages -l en -l vi -v 0 --ignore=.venv --ignore=var --ignore=locale \
+		--ignore=tests --ignore=staticfiles --ignore=media
+	@tmp=$$(mktemp -d) && \
+	vf=$$($(PY) -c "import importlib.util as u; print(u.find_spec('viewflow').submodule_search_locations[0])") && \
+	cp -r "$$vf" "$$tmp/viewflow" && rm -rf "$$tmp/viewflow/locale" && mkdir "$$tmp/viewflow/locale" && \
+	(cd "$$tmp/viewflow" && env -u DJANGO_SETTINGS_MODULE $(CURDIR)/$(VENV)/bin/django-admin makemessages -l vi -v 0) && \
+	msgcat --use-first "$$tmp/viewflow/locale/vi/LC_MESSAGES/django.po" locale/viewflow/extras.pot -o "$$tmp/viewflow.pot" && \
+	msgmerge --quiet --update --backup=none $(VIEWFLOW_PO) "$$tmp/viewflow.pot"; \
+	status=$$?; rm -rf "$$tmp"; exit $$status
 
 setup: install messages
 	$(MANAGE) migrate --no-input -v 0

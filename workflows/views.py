@@ -1,13 +1,50 @@
 """The user's own work across every flow: inbox, unit queue, archive (scoped by selectors)."""
 
+from django.utils.html import format_html
+from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from viewflow.utils import viewprop
 from viewflow.workflow.flow.views import list as flow_lists
 
+from procedures.models import Dossier
+
 from . import selectors
 
 
-class InboxView(flow_lists.WorkflowInboxListView):
+class DossierColumnsMixin:
+    """Task lists show the dossier (code, applicant) of each task, loaded for the whole page
+    in one query instead of one per row."""
+
+    columns = ("task_id", "flow_task", "process_brief", "created")
+    _dossiers: dict = {}
+
+    def get_page_data(self, page):
+        tasks = list(getattr(page, "object_list", page))
+        ids = {task.process.artifact_object_id for task in tasks}
+        self._dossiers = Dossier.objects.in_bulk([pk for pk in ids if pk])
+        return super().get_page_data(page)
+
+    def process_brief(self, task):
+        dossier = self._dossiers.get(task.process.artifact_object_id)
+        url = task.flow_task.flow_class.instance.reverse("process_detail", args=[task.process_id])
+        if dossier is None:
+            return format_html('<a href="{}">#{}</a>', url, task.process_id)
+        return format_html(
+            '<a href="{}">{}</a><br><small>{}</small>',
+            url,
+            dossier.code or _("Chưa tiếp nhận"),
+            dossier.applicant_name,
+        )
+
+    process_brief.short_description = _("Hồ sơ")
+
+    def created(self, task):
+        return _("%(time)s trước") % {"time": timesince(task.created)}
+
+    created.short_description = _("Giao đến")
+
+
+class InboxView(DossierColumnsMixin, flow_lists.WorkflowInboxListView):
     title = _("Việc của tôi")
     bulk_actions = ()
 
@@ -16,7 +53,7 @@ class InboxView(flow_lists.WorkflowInboxListView):
         return selectors.task_inbox(user=self.request.user)
 
 
-class QueueView(flow_lists.WorkflowQueueListView):
+class QueueView(DossierColumnsMixin, flow_lists.WorkflowQueueListView):
     title = _("Việc chờ nhận của đơn vị")
     bulk_actions = ()
 
@@ -25,8 +62,9 @@ class QueueView(flow_lists.WorkflowQueueListView):
         return selectors.task_queue(user=self.request.user)
 
 
-class ArchiveView(flow_lists.WorkflowArchiveListView):
+class ArchiveView(DossierColumnsMixin, flow_lists.WorkflowArchiveListView):
     title = _("Việc đã xử lý")
+    columns = ("task_id", "flow_task", "process_brief", "finished")
 
     @viewprop
     def queryset(self):
