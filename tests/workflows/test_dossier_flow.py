@@ -280,3 +280,35 @@ def test_stock_flow_pages_are_scoped_to_visible_dossiers(client, catalogue):
     assert client.get(f"/workflow/flows/dossier/{process.pk}/").status_code == 200
     # The same pages do list it for a member of the handling unit (the check above can fail).
     assert dossier.code in client.get("/workflow/flows/dossier/flows/").content.decode()
+
+
+def test_a_step_submitted_twice_changes_nothing_the_second_time(client, catalogue):
+    from procedures.models import DossierOpinion
+
+    office = Office(client).as_user("motcua")
+    dossier = office.receive(catalogue)
+    task = office.open_task(dossier, "transfer")
+    office.do(dossier, "transfer", {})
+    opinions = DossierOpinion.objects.count()
+    tasks = Task.objects.count()
+    url = f"/workflow/flows/dossier/{task.process_id}/transfer/{task.pk}/execute/"
+    response = client.post(url, {})
+    assert response.status_code in (302, 403, 404)
+    assert (DossierOpinion.objects.count(), Task.objects.count()) == (opinions, tasks)
+    dossier.refresh_from_db()
+    assert dossier.status == Dossier.Status.IN_PROGRESS
+
+
+def test_another_user_cannot_complete_a_task_taken_by_a_colleague(client, catalogue):
+    office = Office(client).as_user("motcua")
+    dossier = office.receive(catalogue)
+    office.do(dossier, "transfer", {})
+    office.as_user("truongphong")
+    task = office.open_task(dossier, "assign")
+    base = f"/workflow/flows/dossier/{task.process_id}/assign/{task.pk}"
+    assert client.post(f"{base}/assign/").status_code == 302
+    office.as_user("giamdoc")  # sees everything, but the task is the unit head's
+    response = client.post(f"{base}/execute/", {"handler": _user("chuyenvien").pk})
+    assert response.status_code in (403, 404)
+    dossier.refresh_from_db()
+    assert dossier.handler is None
