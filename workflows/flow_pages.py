@@ -43,7 +43,7 @@ class DashboardView(flow_views.DashboardView):
 class ProcessListView(flow_views.DashboardProcessListView):
     def get_queryset(self):
         visible = processes_visible_to(user=self.request.user).values("pk")
-        return super().get_queryset().filter(pk__in=visible)
+        return super().get_queryset().filter(pk__in=visible).order_by("-created")
 
 
 class TaskListView(flow_views.DashboardTaskListView):
