@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import generic
 
@@ -45,6 +46,12 @@ class DossierDetailView(generic.TemplateView):
             handovers=dossier_handovers(dossier),
             forms_available=[f for f in forms_available if _form_applies(dossier, f.kind)],
             apology_form=forms.ApologyForm() if _apology_open(self.request.user, dossier) else None,
+            apology_latest_day=(
+                services.apology_latest_day(dossier)
+                if dossier.due_at and not dossier.finished_at
+                else None
+            ),
+            today=timezone.localdate(),
             **kwargs,
         )
 
@@ -107,6 +114,14 @@ class DossierApologyView(generic.View):
                     messages.error(request, message)
             else:
                 messages.success(request, _("Đã lập Phiếu xin lỗi và hẹn lại ngày trả kết quả."))
+                if not dossier.apology.is_timely:
+                    messages.warning(
+                        request,
+                        _(
+                            "Phiếu xin lỗi được lập muộn: chậm nhất phải lập trước ngày hẹn trả "
+                            "01 ngày làm việc."
+                        ),
+                    )
         else:
             for field_errors in form.errors.values():
                 for message in field_errors:

@@ -339,6 +339,16 @@ class Apology(models.Model):
     def __str__(self):
         return f"{self.dossier} — {self.new_due_at:%d/%m/%Y}"
 
+    @property
+    def is_timely(self) -> bool:
+        """Issued at the latest one working day before the appointment it replaces."""
+        from qms.core.calendar import WorkingCalendar
+
+        latest = WorkingCalendar.load().add_working_days(
+            timezone.localdate(self.previous_due_at), -1
+        )
+        return timezone.localdate(self.issued_at) <= latest
+
 
 class DossierOpinion(models.Model):
     """What a member of staff decided at a step, and why (ý kiến xử lý). Send-back comments

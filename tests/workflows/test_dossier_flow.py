@@ -238,6 +238,9 @@ def test_late_dossier_gets_one_apology_and_raises_a_nonconformity(client, catalo
     assert response.status_code == 302
     dossier.refresh_from_db()
     assert timezone.localtime(dossier.apology.new_due_at).date() == new_day
+    # Issued after the appointment had passed: kept, but flagged as late.
+    assert not dossier.apology.is_timely
+    assert "lập muộn" in client.get(response["Location"]).content.decode()
     with pytest.raises(Exception, match="một lần"):
         dossier_apologise(
             actor=_user("truongphong"),
