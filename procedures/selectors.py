@@ -39,20 +39,6 @@ def procedures_receivable(*, on: dt.date):
     )
 
 
-def version_steps(*, version: ProcedureVersion):
-    return list(version.steps.select_related("responsible_unit").order_by("order"))
-
-
-__all__ = [
-    "dossiers_visible_to",
-    "procedure_version_in_force",
-    "procedures_receivable",
-    "regime_in_force",
-    "version_steps",
-    "ProcedureVersion",
-]
-
-
 def dossiers_visible_to(*, user):
     """The one rule of dossier visibility, used by every list, detail, export and API.
 

@@ -52,7 +52,9 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save(update_fields=["is_primary"])
+            services.membership_set_primary(
+                actor=request.user, membership=obj, is_primary=obj.is_primary
+            )
             return
         membership = services.membership_grant(
             actor=request.user,

@@ -85,6 +85,15 @@ def membership_grant(
 
 
 @transaction.atomic
+def membership_set_primary(*, actor: User | None, membership: Membership, is_primary: bool):
+    """Mark the unit a member mainly works in; rights do not change."""
+    membership.is_primary = is_primary
+    membership.full_clean()
+    membership.save(update_fields=["is_primary"])
+    return membership
+
+
+@transaction.atomic
 def membership_revoke(*, actor: User | None, membership: Membership) -> None:
     """Take a role back: unit permissions still given by another membership of the same user
     in the same unit stay; the group goes when no membership needs it any more."""

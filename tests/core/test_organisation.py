@@ -162,3 +162,16 @@ def test_load_demo_is_refused_when_demo_accounts_are_disabled(db, settings):
     with pytest.raises(CommandError, match="trình diễn"):
         call_command("load_demo")
     assert not User.objects.exists()
+
+
+def test_admin_changes_a_membership_through_the_service_and_keeps_rights(demo, client):
+    from guardian.shortcuts import get_perms
+
+    client.force_login(User.objects.get(username="admin"))
+    membership = Membership.objects.get(user__username="chuyenvien")
+    response = client.post(f"/admin/core/membership/{membership.pk}/change/", {"is_primary": ""})
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert membership.is_primary is False
+    assert membership.history.latest().history_user.username == "admin"
+    assert "act_specialist" in get_perms(membership.user, membership.unit)
