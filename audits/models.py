@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from procedures.models import Dossier
+from qms.core.history import TrackedManager
 from qms.core.models import OrgUnit
 
 
@@ -50,6 +51,7 @@ class Nonconformity(models.Model):
         blank=True,
         related_name="+",
     )
+    objects = TrackedManager()
     history = HistoricalRecords()
 
     class Meta:

@@ -53,6 +53,7 @@ from .services.catalogue import (
     procedure_upsert,
     procedure_version_draft,
     procedure_version_save,
+    reason_required_for,
     validation_messages,
 )
 
@@ -922,8 +923,11 @@ def _sort_errors(errors):
 # --- import -------------------------------------------------------------------------------------
 
 
-def import_catalogue(*, actor: User | None, path_or_file, fmt: str) -> ImportReport:
-    """Import a catalogue file (``fmt`` "json" or "xlsx"): everything or nothing."""
+def import_catalogue(
+    *, actor: User | None, path_or_file, fmt: str, reason: str = ""
+) -> ImportReport:
+    """Import a catalogue file (``fmt`` "json" or "xlsx"): everything or nothing. A file that
+    changes a version already in the catalogue needs a ``reason`` (kept in the history)."""
     if fmt not in FORMATS:
         return ImportReport(
             errors=[RowError("", 0, _("Định dạng không được hỗ trợ: %(fmt)s.") % {"fmt": fmt})]
@@ -942,20 +946,20 @@ def import_catalogue(*, actor: User | None, path_or_file, fmt: str) -> ImportRep
         return ImportReport(errors=[RowError("", 0, str(error))])
     except _Invalid as invalid:
         return ImportReport(errors=invalid.errors)
-    return _import_tables(actor=actor, tables=tables)
+    return _import_tables(actor=actor, tables=tables, reason=reason)
 
 
-def import_catalogue_data(*, actor: User | None, data) -> ImportReport:
+def import_catalogue_data(*, actor: User | None, data, reason: str = "") -> ImportReport:
     """Import the JSON document ``data`` (already parsed), as :func:`import_catalogue`."""
     try:
         tables = _json_tables(data)
     except _Abort as error:
         return ImportReport(errors=[RowError("", 0, str(error))])
-    return _import_tables(actor=actor, tables=tables)
+    return _import_tables(actor=actor, tables=tables, reason=reason)
 
 
 @transaction.atomic
-def _import_tables(*, actor, tables) -> ImportReport:
+def _import_tables(*, actor, tables, reason="") -> ImportReport:
     errors = []
     _parse_rows(tables, errors)
     resolver = _Resolver()
@@ -970,19 +974,31 @@ def _import_tables(*, actor, tables) -> ImportReport:
         _check_procedure(procedure, resolver, file_fields, errors)
         for version in procedure.versions:
             _check_version(procedure, version, resolver, errors)
+            draft = getattr(version, "draft", None)
+            if draft is not None and reason_required_for(draft) and not reason.strip():
+                errors.append(
+                    RowError(
+                        *version.row.where,
+                        _(
+                            "Thủ tục “%(k)s” phiên bản %(n)s đã có và sẽ bị thay đổi: phải ghi "
+                            "lý do thay đổi (tuỳ chọn --reason hoặc ô “Lý do thay đổi”)."
+                        )
+                        % {"k": procedure.key, "n": draft.version.version},
+                    )
+                )
     if errors:
         return ImportReport(errors=_sort_errors(errors))
     report = ImportReport()
     try:
         with transaction.atomic():
-            _write(actor, file_fields, procedures, report)
+            _write(actor, file_fields, procedures, report, reason.strip())
     except ValidationError as error:
         # Everything was checked above; this is a change made meanwhile by someone else.
         return ImportReport(errors=[RowError("", 0, m) for m in error.messages])
     return report
 
 
-def _write(actor, file_fields, procedures, report):
+def _write(actor, file_fields, procedures, report, reason=""):
     fields = {}
     for code, (row, unit) in file_fields.items():
         before = ProcedureField.objects.filter(code=code).values("name", "handling_unit").first()
@@ -1010,7 +1026,7 @@ def _write(actor, file_fields, procedures, report):
                 is_demo_data=values["is_demo_data"],
             )
         for version in procedure.versions:
-            procedure_version_save(actor=actor, procedure=instance, **version.data)
+            procedure_version_save(actor=actor, procedure=instance, reason=reason, **version.data)
             if not version.draft.existing:
                 report.versions_created += 1
             elif version.draft.changed:

@@ -111,6 +111,13 @@ class CatalogueImportForm(forms.Form):
     file = forms.FileField(
         label=_("Tệp danh mục"), help_text=_("Tệp .json hoặc .xlsx theo mẫu xuất của hệ thống.")
     )
+    reason = forms.CharField(
+        label=_("Lý do thay đổi"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Bắt buộc khi tệp sửa một phiên bản thủ tục đã có (ghi vào lịch sử)."),
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -178,7 +185,10 @@ class ProcedureAdmin(NoDeleteAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             report = import_catalogue(
-                actor=request.user, path_or_file=upload, fmt=format_of(upload.name)
+                actor=request.user,
+                path_or_file=upload,
+                fmt=format_of(upload.name),
+                reason=form.cleaned_data["reason"],
             )
             if report.ok:
                 self.message_user(request, report.summary(), messages.SUCCESS)
@@ -263,8 +273,33 @@ def _rows(formset, names) -> list[dict]:
     return rows
 
 
+class ProcedureVersionForm(forms.ModelForm):
+    """The version's own fields plus the reason, required when an existing version changes."""
+
+    change_reason = forms.CharField(
+        label=_("Lý do thay đổi"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Bắt buộc khi sửa một phiên bản đã có; được ghi vào lịch sử và nhật ký."),
+    )
+
+    class Meta:
+        model = ProcedureVersion
+        fields = "__all__"
+
+    def clean_change_reason(self):
+        reason = self.cleaned_data.get("change_reason", "").strip()
+        if self.instance.pk and not reason:
+            raise ValidationError(
+                _("Phiên bản đã ban hành: phải ghi lý do thay đổi trước khi lưu.")
+            )
+        return reason
+
+
 @admin.register(ProcedureVersion)
 class ProcedureVersionAdmin(NoDeleteAdmin):
+    form = ProcedureVersionForm
     list_display = ("procedure", "version", "valid_from", "valid_to", "time_limit_display")
     list_filter = ("procedure__field", "online_level", "time_limit_unit")
     search_fields = ("procedure__name", "procedure__code", "procedure__key")
@@ -307,6 +342,7 @@ class ProcedureVersionAdmin(NoDeleteAdmin):
             fees=_rows(by_model[FeeItem], services.FEE_FIELDS),
             components=_rows(by_model[DossierComponent], services.COMPONENT_FIELDS),
             steps=_rows(by_model[ProcessStep], services.STEP_FIELDS),
+            reason=form.cleaned_data.get("change_reason", ""),
         )
         instance.pk = version.pk
         for formset in formsets:

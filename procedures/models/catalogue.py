@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from qms.core.calendar import LimitUnit
+from qms.core.history import TrackedManager
 from qms.core.models import Agency, OrgUnit, Role
 
 #: Office hours in a working day, to compare step times given in hours with day limits.
@@ -36,6 +37,7 @@ class Regime(models.Model):
     legal_texts = models.TextField(_("văn bản quy định"), blank=True)
     valid_from = models.DateField(_("áp dụng từ ngày"))
     valid_to = models.DateField(_("áp dụng đến ngày"), null=True, blank=True)
+    objects = TrackedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -77,6 +79,7 @@ class FormTemplate(models.Model):
         help_text=_("Ví dụ: (Theo Mẫu số 02, ban hành kèm theo Thông tư số 01/2018/TT-VPCP …)"),
     )
     template_name = models.CharField(_("tệp mẫu in"), max_length=128)
+    objects = TrackedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -104,6 +107,7 @@ class ProcedureField(models.Model):
         null=True,
         blank=True,
     )
+    objects = TrackedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -157,6 +161,7 @@ class Procedure(models.Model):
         default=False,
         help_text=_("Đánh dấu thủ tục mà nội dung chưa được đối chiếu với quyết định công bố."),
     )
+    objects = TrackedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -214,6 +219,7 @@ class ProcedureVersion(models.Model):
         on_delete=models.PROTECT,
         related_name="procedure_versions",
     )
+    objects = TrackedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -278,6 +284,7 @@ class FeeItem(models.Model):
         _("mức thu (đồng)"), max_digits=14, decimal_places=0, validators=[MinValueValidator(0)]
     )
     note = models.CharField(_("ghi chú"), max_length=255, blank=True)
+    objects = TrackedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -304,6 +311,7 @@ class DossierComponent(models.Model):
     copies = models.PositiveSmallIntegerField(_("số bản sao"), default=0)
     mandatory = models.BooleanField(_("bắt buộc"), default=True)
     form_template = models.CharField(_("mẫu đơn, tờ khai"), max_length=255, blank=True)
+    objects = TrackedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -359,6 +367,7 @@ class ProcessStep(models.Model):
         choices=LimitUnit.choices,
         default=LimitUnit.WORKING_DAYS,
     )
+    objects = TrackedManager()
     history = HistoricalRecords()
 
     class Meta:

@@ -15,7 +15,9 @@ from typing import NamedTuple
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from qms.core import auditlog
 from qms.core.models import Agency, OrgUnit, User
 
 from ..models import (
@@ -27,6 +29,11 @@ from ..models import (
     ProcedureVersion,
     ProcessStep,
     Regime,
+)
+
+CATALOGUE_SAVE = auditlog.action("catalogue.save", gettext_lazy("Cập nhật danh mục TTHC"))
+VERSION_SAVE = auditlog.action(
+    "procedure_version.save", gettext_lazy("Lưu phiên bản thủ tục và quy trình nội bộ")
 )
 
 #: What a version's content is made of (``procedure`` and ``version`` identify it).
@@ -121,11 +128,22 @@ def _check(instance, exclude=()) -> list[str]:
     return []
 
 
-def _save(instance, *, actor):
+def _save(instance, *, actor, audit=True, reason=""):
     if actor is not None:
         instance._history_user = actor
+    if reason:
+        instance._change_reason = reason
     instance.full_clean()
+    before = None
+    if audit and instance.pk:
+        previous = type(instance)._default_manager.filter(pk=instance.pk).first()
+        before = auditlog.snapshot(previous) if previous else None
     instance.save()
+    if audit:
+        old, new = auditlog.changes(before, auditlog.snapshot(instance))
+        auditlog.record(
+            actor=actor, action=CATALOGUE_SAVE, obj=instance, before=old or None, after=new
+        )
     return instance
 
 
@@ -337,7 +355,7 @@ def draft_error_text(error: DraftError) -> str:
     return f"{where}: {error.message}"
 
 
-def _replace_rows(old_rows, new_rows, names, *, key, actor):
+def _replace_rows(old_rows, new_rows, names, *, key, actor, reason=""):
     """Make the saved rows equal to ``new_rows``: rows matched by ``key`` are updated when they
     differ, the others deleted or created, one instance at a time (history keeps each)."""
     old_by_key = {key(i, row): row for i, row in enumerate(old_rows)}
@@ -346,15 +364,38 @@ def _replace_rows(old_rows, new_rows, names, *, key, actor):
         if row_key not in new_keys:
             if actor is not None:
                 row._history_user = actor
+            if reason:
+                row._change_reason = reason
             row.delete()
     for index, new in enumerate(new_rows):
         old = old_by_key.get(key(index, new))
         if old is None:
-            _save(new, actor=actor)
+            _save(new, actor=actor, audit=False, reason=reason)
         elif _values(old, names) != _values(new, names):
             for name in names:
                 setattr(old, name, getattr(new, name))
-            _save(old, actor=actor)
+            _save(old, actor=actor, audit=False, reason=reason)
+
+
+def _version_record(version) -> dict:
+    """A version with its rows, as the audit log keeps it."""
+    if version.pk is None:
+        return None
+    record = auditlog.snapshot(version)
+    record["fees"] = [auditlog.snapshot(r, fields=FEE_FIELDS) for r in version.fees.order_by("id")]
+    record["components"] = [
+        auditlog.snapshot(r, fields=COMPONENT_FIELDS) for r in version.components.order_by("order")
+    ]
+    record["steps"] = [
+        auditlog.snapshot(r, fields=STEP_FIELDS) for r in version.steps.order_by("order")
+    ]
+    return record
+
+
+def reason_required_for(draft: VersionDraft) -> bool:
+    """Changing a version that already exists is an edit of a controlled record (ISO 7.5.3):
+    the user must say why."""
+    return draft.existing and draft.changed
 
 
 @transaction.atomic
@@ -366,9 +407,11 @@ def procedure_version_save(
     fees: list[dict],
     components: list[dict],
     steps: list[dict],
+    reason: str = "",
 ) -> ProcedureVersion:
     """Create or replace version ``version_data["version"]`` of ``procedure`` with exactly the
-    fees, components and internal-process steps given.
+    fees, components and internal-process steps given. Changing an existing version needs a
+    ``reason``; it is kept in the history rows and the audit log.
 
     Everything is checked first (each row, the process against the legal time limit, a
     version already frozen by a dossier); on any problem a ``ValidationError`` lists them all
@@ -386,7 +429,19 @@ def procedure_version_save(
     version = draft.version
     if not draft.changed:
         return version
-    version = _save(version, actor=actor)
+    reason = (reason or "").strip()
+    if reason_required_for(draft) and not reason:
+        raise ValidationError(
+            _(
+                "Phiên bản %(version)s của thủ tục “%(procedure)s” đã ban hành: phải ghi lý do "
+                "thay đổi."
+            )
+            % {"version": version.version, "procedure": procedure.name}
+        )
+    before = (
+        _version_record(ProcedureVersion.objects.get(pk=version.pk)) if draft.existing else None
+    )
+    version = _save(version, actor=actor, audit=False, reason=reason)
     for row in draft.fees + draft.components + draft.steps:
         row.version = version
     _replace_rows(
@@ -395,6 +450,7 @@ def procedure_version_save(
         FEE_FIELDS,
         key=lambda index, row: index,
         actor=actor,
+        reason=reason,
     )
     _replace_rows(
         list(version.components.order_by("order")),
@@ -402,6 +458,7 @@ def procedure_version_save(
         COMPONENT_FIELDS,
         key=lambda index, row: row.order,
         actor=actor,
+        reason=reason,
     )
     _replace_rows(
         list(version.steps.order_by("order")),
@@ -409,5 +466,16 @@ def procedure_version_save(
         STEP_FIELDS,
         key=lambda index, row: row.order,
         actor=actor,
+        reason=reason,
+    )
+    old, new = auditlog.changes(before, _version_record(version))
+    auditlog.record(
+        actor=actor,
+        action=VERSION_SAVE,
+        obj=version,
+        unit=version.handling_unit,
+        before=old or None,
+        after=new,
+        reason=reason,
     )
     return version

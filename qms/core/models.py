@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .history import AppendOnlyQuerySet, TrackedManager, TrackedUserManager
+
 
 class Agency(models.Model):
     """A state agency as it was named and coded for a period.
@@ -42,6 +44,7 @@ class Agency(models.Model):
         on_delete=models.PROTECT,
         related_name="successors",
     )
+    objects = TrackedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -100,6 +103,7 @@ class OrgUnit(models.Model):
     location = models.CharField(_("nơi làm việc"), max_length=255, blank=True)
     order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
+    objects = TrackedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -160,6 +164,7 @@ class User(AbstractUser):
         _("ngôn ngữ giao diện"), max_length=8, choices=Language.choices, default=Language.VI
     )
     # The password hash has no place in a readable history; last_login would bury real edits.
+    objects = TrackedUserManager()
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta(AbstractUser.Meta):
@@ -201,6 +206,7 @@ class Membership(models.Model):
     )
     role = models.CharField(_("vai trò"), max_length=32, choices=Role.choices)
     is_primary = models.BooleanField(_("đơn vị chính"), default=True)
+    objects = TrackedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -230,6 +236,7 @@ class CalendarOverride(models.Model):
         max_length=255,
         help_text=_("Văn bản làm căn cứ, ví dụ Thông báo số …/TB-VPCP."),
     )
+    objects = TrackedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -239,6 +246,75 @@ class CalendarOverride(models.Model):
 
     def __str__(self):
         return f"{self.date:%d/%m/%Y} — {self.get_kind_display()}"
+
+
+class AuditEvent(models.Model):
+    """One business action in the append-only audit log (21 CFR Part 11 §11.10(e)).
+
+    Each event carries the SHA-256 of the previous one over a canonical serialisation
+    (:mod:`qms.core.auditlog`), so any later edit, deletion or insertion breaks the chain and
+    ``manage.py verify_audit_log`` names the first broken event. Rows are never updated or
+    deleted: database triggers refuse it (PostgreSQL and SQLite).
+    """
+
+    seq = models.PositiveBigIntegerField(_("số thứ tự"), unique=True)
+    at = models.DateTimeField(_("thời điểm"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thực hiện"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("họ tên người thực hiện"), max_length=255, blank=True)
+    action = models.CharField(_("thao tác"), max_length=64, db_index=True)
+    object_type = models.CharField(_("loại hồ sơ, bản ghi"), max_length=100)
+    object_id = models.CharField(_("mã bản ghi"), max_length=64)
+    object_repr = models.CharField(_("bản ghi"), max_length=255, blank=True)
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("đơn vị"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    before = models.JSONField(_("giá trị trước"), null=True, blank=True)
+    after = models.JSONField(_("giá trị sau"), null=True, blank=True)
+    reason = models.TextField(_("lý do"), blank=True)
+    prev_hash = models.CharField(_("mã băm sự kiện trước"), max_length=64)
+    hash = models.CharField(_("mã băm"), max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sự kiện nhật ký kiểm tra")
+        verbose_name_plural = _("nhật ký kiểm tra")
+        ordering = ["seq"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "seq"], name="audit_object_idx"),
+            models.Index(fields=["actor", "seq"], name="audit_actor_idx"),
+            models.Index(fields=["unit", "seq"], name="audit_unit_idx"),
+        ]
+
+    def __str__(self):
+        return f"#{self.seq} {self.action} {self.object_repr}"
+
+
+class AuditChainHead(models.Model):
+    """The seal of the chain: the last event's number and hash, moved on by every append.
+    Truncating the tail of the log leaves it pointing at an event that no longer exists."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("đầu chuỗi nhật ký")
+        verbose_name_plural = _("đầu chuỗi nhật ký")
+
+    def __str__(self):
+        return f"#{self.seq} {self.hash[:12]}…"
 
 
 def _register_viewflow_history():

@@ -8,10 +8,24 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
+from . import auditlog
 from .models import Agency, CalendarOverride, Membership, OrgUnit, Role, User
 from .roles import GROUP_PERMISSIONS, STAFF_ROLES, UNIT_PERMISSIONS
+
+AGENCY_CREATE = auditlog.action("agency.create", gettext_lazy("Tạo cơ quan"))
+AGENCY_SUCCEED = auditlog.action("agency.succeed", gettext_lazy("Đổi tên, hợp nhất cơ quan"))
+UNIT_CREATE = auditlog.action("unit.create", gettext_lazy("Tạo đơn vị"))
+MEMBERSHIP_GRANT = auditlog.action("membership.grant", gettext_lazy("Phân công vai trò"))
+MEMBERSHIP_PRIMARY = auditlog.action(
+    "membership.set_primary", gettext_lazy("Đổi đơn vị chính của người dùng")
+)
+MEMBERSHIP_REVOKE = auditlog.action("membership.revoke", gettext_lazy("Thu hồi vai trò"))
+USER_CREATE = auditlog.action("user.create", gettext_lazy("Tạo người dùng"))
+USER_LANGUAGE = auditlog.action("user.language", gettext_lazy("Đổi ngôn ngữ giao diện"))
+CALENDAR_SAVE = auditlog.action("calendar.override", gettext_lazy("Điều chỉnh lịch làm việc"))
 
 
 def roles_ensure(*, using: str = "default") -> list[Group]:
@@ -41,6 +55,7 @@ def agency_create(*, actor: User | None, **fields) -> Agency:
     agency = Agency(**fields)
     agency.full_clean()
     agency.save()
+    auditlog.record(actor=actor, action=AGENCY_CREATE, obj=agency, after=auditlog.snapshot(agency))
     return agency
 
 
@@ -50,9 +65,17 @@ def agency_succeed(*, actor: User | None, agency: Agency, on: dt.date, **fields)
     on ``on``. Records made before keep pointing at the old agency."""
     if on <= agency.valid_from:
         raise ValidationError(_("Ngày kế nhiệm phải sau ngày cơ quan cũ bắt đầu hiệu lực."))
+    before = auditlog.snapshot(agency)
     agency.valid_to = on - dt.timedelta(days=1)
     agency.full_clean()
     agency.save()
+    auditlog.record(
+        actor=actor,
+        action=AGENCY_SUCCEED,
+        obj=agency,
+        before=before,
+        after=auditlog.snapshot(agency),
+    )
     return agency_create(actor=actor, valid_from=on, predecessor=agency, **fields)
 
 
@@ -61,6 +84,9 @@ def org_unit_create(*, actor: User | None, **fields) -> OrgUnit:
     unit = OrgUnit(**fields)
     unit.full_clean()
     unit.save()
+    auditlog.record(
+        actor=actor, action=UNIT_CREATE, obj=unit, unit=unit, after=auditlog.snapshot(unit)
+    )
     return unit
 
 
@@ -75,6 +101,13 @@ def membership_grant(
         membership = Membership(user=user, unit=unit, role=role, is_primary=is_primary)
         membership.full_clean()
         membership.save()
+        auditlog.record(
+            actor=actor,
+            action=MEMBERSHIP_GRANT,
+            obj=membership,
+            unit=unit,
+            after=auditlog.snapshot(membership),
+        )
     user.groups.add(role_group(role))
     for codename in UNIT_PERMISSIONS[role]:
         assign_perm(f"core.{codename}", user, unit)
@@ -87,9 +120,18 @@ def membership_grant(
 @transaction.atomic
 def membership_set_primary(*, actor: User | None, membership: Membership, is_primary: bool):
     """Mark the unit a member mainly works in; rights do not change."""
+    before = auditlog.snapshot(membership)
     membership.is_primary = is_primary
     membership.full_clean()
     membership.save(update_fields=["is_primary"])
+    auditlog.record(
+        actor=actor,
+        action=MEMBERSHIP_PRIMARY,
+        obj=membership,
+        unit=membership.unit,
+        before=before,
+        after=auditlog.snapshot(membership),
+    )
     return membership
 
 
@@ -98,6 +140,13 @@ def membership_revoke(*, actor: User | None, membership: Membership) -> None:
     """Take a role back: unit permissions still given by another membership of the same user
     in the same unit stay; the group goes when no membership needs it any more."""
     user, unit, role = membership.user, membership.unit, membership.role
+    auditlog.record(
+        actor=actor,
+        action=MEMBERSHIP_REVOKE,
+        obj=membership,
+        unit=unit,
+        before=auditlog.snapshot(membership),
+    )
     membership.delete()
     remaining = Membership.objects.filter(user=user)
     still_needed = {
@@ -136,6 +185,12 @@ def user_create(
         user.set_unusable_password()
     user.full_clean()
     user.save()
+    auditlog.record(
+        actor=actor,
+        action=USER_CREATE,
+        obj=user,
+        after=auditlog.snapshot(user, exclude=("password", "last_login")),
+    )
     return user
 
 
@@ -143,8 +198,17 @@ def user_create(
 def user_set_language(*, actor: User, user: User, language: str) -> User:
     if language not in User.Language.values:
         raise ValidationError({"language": _("Ngôn ngữ không được hỗ trợ.")})
+    before = user.language
     user.language = language
     user.save(update_fields=["language"])
+    if before != language:
+        auditlog.record(
+            actor=actor,
+            action=USER_LANGUAGE,
+            obj=user,
+            before={"language": before},
+            after={"language": language},
+        )
     return user
 
 
@@ -164,5 +228,16 @@ def calendar_override_save(*, actor: User | None, override: CalendarOverride) ->
     if not (override.reason or "").strip():
         raise ValidationError({"reason": _("Phải ghi căn cứ, lý do điều chỉnh lịch.")})
     override.full_clean()
+    before = (
+        auditlog.snapshot(CalendarOverride.objects.get(pk=override.pk)) if override.pk else None
+    )
     override.save()
+    auditlog.record(
+        actor=actor,
+        action=CALENDAR_SAVE,
+        obj=override,
+        before=before,
+        after=auditlog.snapshot(override),
+        reason=override.reason,
+    )
     return override

@@ -7,6 +7,7 @@ Celery broker on the file system under ``var/``.
 
 from pathlib import Path
 
+from celery.schedules import crontab
 import environ
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "guardian",
     "simple_history",
+    "axes",
     "viewflow",
     "viewflow.workflow",
     "qms.core",
@@ -57,6 +59,8 @@ MIDDLEWARE = [
     # viewflow would append these itself; listed so the order is visible and fixed.
     "viewflow.middleware.SiteMiddleware",
     "viewflow.middleware.HotwireTurboMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "qms.urls"
@@ -96,6 +100,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out account before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -107,6 +113,20 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
+
+# --- Login trail and lockout (django-axes) ---------------------------------------------------
+# Every attempt is kept (AccessAttempt, AccessLog, AccessFailureLog) for the internal auditors.
+# An account is locked for a while after repeated failures from the same address; locking by
+# username alone would let anyone lock a colleague out, by address alone a whole office behind
+# one NAT.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 GUARDIAN_RAISE_403 = True
 ANONYMOUS_USER_NAME = None  # no guardian anonymous user: anonymous visitors hold no rights
@@ -151,6 +171,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.tasks.fire_workflow_timers",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # The audit log's hash chain, verified every night; quality managers are alerted on failure.
+    "verify-audit-log": {
+        "task": "qms.core.tasks.verify_audit_log_nightly",
+        "schedule": crontab(hour=1, minute=30),
     },
 }
 

@@ -21,14 +21,39 @@ def project_models():
         yield model
 
 
+#: Models kept without simple-history, and why. Nothing else may be added here lightly.
+NOT_HISTORISED = {
+    # Append-only and hash-chained: an event is never changed, so it has no history to keep.
+    "core.AuditEvent",
+    # The chain's seal, moved on by every event; its truth is checked against the chain.
+    "core.AuditChainHead",
+}
+
+
 def test_every_project_model_is_tracked():
     untracked = [
         model._meta.label
         for model in project_models()
-        if model._meta.db_table not in registered_models
+        if model._meta.db_table not in registered_models and model._meta.label not in NOT_HISTORISED
     ]
     assert untracked == []
     assert len(list(project_models())) >= 5
+
+
+def test_every_tracked_model_refuses_writes_that_bypass_its_history():
+    """``QuerySet.update()`` and bulk writes send no signals: the managers refuse them."""
+    from qms.core.history import AppendOnlyQuerySet, TrackedQuerySet
+
+    bypassable = [
+        model._meta.label
+        for model in project_models()
+        if not issubclass(
+            model._default_manager.get_queryset().__class__,
+            TrackedQuerySet | AppendOnlyQuerySet,
+        )
+        and model._meta.label != "core.AuditChainHead"
+    ]
+    assert bypassable == []
 
 
 def test_viewflow_process_and_task_are_tracked():

@@ -4,6 +4,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+
+from qms.core.auditlog import events_for
+from qms.core.models import AuditEvent
 from django.core.exceptions import ValidationError
 
 from procedures.demo import load_demo_catalogue
@@ -225,13 +228,32 @@ def test_replacing_a_version_updates_changed_rows_and_deletes_dropped_ones(proce
     kept_component = version.components.get(order=1)
     process = steps(appraise=Decimal("5"))
 
-    save(procedure, components=COMPONENTS[:1], steps=process)
+    reason = "Quyết định 123/QĐ-UBND sửa quy trình nội bộ"
+    save(procedure, components=COMPONENTS[:1], steps=process, reason=reason)
 
     assert list(version.components.all()) == [kept_component]
     assert version.steps.get(kind="appraise").time_value == Decimal("5")
     assert DossierComponent.history.filter(history_type="-").count() == 1
-    # Only the changed step has a new history row.
-    assert ProcessStep.history.filter(history_type="~").count() == 1
+    # Only the changed step has a new history row, and it carries the reason.
+    changed = ProcessStep.history.filter(history_type="~")
+    assert [row.history_change_reason for row in changed] == [reason]
+    # One audit event for the whole version, with what changed before and after.
+    event = events_for(version).last()
+    assert (event.action, event.reason) == ("procedure_version.save", reason)
+    assert len(event.before["components"]) == 2 and len(event.after["components"]) == 1
+
+
+def test_changing_an_existing_version_needs_a_reason_and_writes_nothing_without(procedure):
+    version = save(procedure)
+    before = counts()
+    events = AuditEvent.objects.count()
+
+    with pytest.raises(ValidationError) as refused:
+        save(procedure, fees=[], reason="   ")
+
+    assert "phải ghi lý do thay đổi" in refused.value.messages[0]
+    assert counts() == before and AuditEvent.objects.count() == events
+    assert version.fees.count() == len(FEES)
 
 
 def test_a_version_frozen_by_a_dossier_cannot_change(procedure, demo):

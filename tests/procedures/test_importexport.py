@@ -27,6 +27,7 @@ from procedures.models import (
 )
 
 pytestmark = pytest.mark.django_db
+REASON = "Cập nhật theo Quyết định công bố TTHC mới của UBND tỉnh"
 
 CATALOGUE_MODELS = (ProcedureField, Procedure, ProcedureVersion, FeeItem, DossierComponent)
 CATALOGUE_MODELS += (ProcessStep,)
@@ -112,7 +113,7 @@ def test_export_then_import_into_an_empty_catalogue_gives_the_same_data(catalogu
     path = write(tmp_path, f"danh-muc.{fmt}", export_catalogue(fmt=fmt))
     empty_the_catalogue()
 
-    report = import_catalogue(actor=None, path_or_file=path, fmt=fmt)
+    report = import_catalogue(actor=None, reason=REASON, path_or_file=path, fmt=fmt)
 
     assert report.errors == []
     assert len(report.created) == len(catalogue["procedures"])
@@ -125,8 +126,8 @@ def test_importing_the_same_file_twice_changes_nothing(catalogue, tmp_path, fmt)
     path = write(tmp_path, f"danh-muc.{fmt}", export_catalogue(fmt=fmt))
     before = counts()
 
-    first = import_catalogue(actor=None, path_or_file=path, fmt=fmt)
-    second = import_catalogue(actor=None, path_or_file=path, fmt=fmt)
+    first = import_catalogue(actor=None, reason=REASON, path_or_file=path, fmt=fmt)
+    second = import_catalogue(actor=None, reason=REASON, path_or_file=path, fmt=fmt)
 
     for report in (first, second):
         assert report.ok
@@ -139,7 +140,9 @@ def test_an_edited_file_updates_only_what_changed(catalogue, tmp_path):
     step_rows(catalogue, PERMIT)[3]["title"] = "Thẩm định hồ sơ, kiểm tra thực tế"
     before = ProcessStep.history.count()
 
-    report = import_catalogue(actor=None, path_or_file=json_file(tmp_path, catalogue), fmt="json")
+    report = import_catalogue(
+        actor=None, reason=REASON, path_or_file=json_file(tmp_path, catalogue), fmt="json"
+    )
 
     assert report.updated == [PERMIT]
     assert report.versions_updated == 1
@@ -176,7 +179,7 @@ def test_one_bad_row_among_good_ones_imports_nothing(catalogue, tmp_path):
     empty_the_catalogue()
     before = counts()
 
-    report = import_catalogue(actor=None, path_or_file=path, fmt="xlsx")
+    report = import_catalogue(actor=None, reason=REASON, path_or_file=path, fmt="xlsx")
 
     assert report.errors == [
         RowError(STEPS_SHEET, edit.row, "“Thời gian”: “hai mươi” không phải là số.")
@@ -197,7 +200,9 @@ def test_every_bad_row_is_reported(catalogue, tmp_path):
         steps.cell(row=edit.step_row, column=7).value = "giam-doc-so"  # not a role
         steps.cell(row=edit.step_row, column=6).value = ""
 
-    report = import_catalogue(actor=None, path_or_file=workbook_file(tmp_path, edit), fmt="xlsx")
+    report = import_catalogue(
+        actor=None, reason=REASON, path_or_file=workbook_file(tmp_path, edit), fmt="xlsx"
+    )
 
     assert [(e.section, e.row) for e in report.errors] == [
         (VERSIONS_SHEET, edit.version_row),
@@ -212,7 +217,9 @@ def test_an_unknown_unit_code_is_reported_with_its_row(catalogue, tmp_path):
     empty_the_catalogue()
     before = counts()
 
-    report = import_catalogue(actor=None, path_or_file=json_file(tmp_path, catalogue), fmt="json")
+    report = import_catalogue(
+        actor=None, reason=REASON, path_or_file=json_file(tmp_path, catalogue), fmt="json"
+    )
 
     assert report.errors == [
         RowError(
@@ -232,7 +239,9 @@ def test_unknown_field_agency_and_missing_values_are_reported(catalogue, tmp_pat
     procedures[2]["name"] = ""
     procedures[3]["versions"][0]["fees"] = [{"kind": "fee", "name": "Phí", "amount": "nhiều"}]
 
-    report = import_catalogue(actor=None, path_or_file=json_file(tmp_path, catalogue), fmt="json")
+    report = import_catalogue(
+        actor=None, reason=REASON, path_or_file=json_file(tmp_path, catalogue), fmt="json"
+    )
 
     messages = [(e.section, e.row, e.message) for e in report.errors]
     assert ("Thu tuc", 1, "Không có lĩnh vực mã “linh-vuc-la”.") in messages
@@ -247,7 +256,9 @@ def test_step_times_over_the_limit_in_a_file_are_refused(catalogue, tmp_path):
     step_rows(catalogue, PERMIT)[3]["time_value"] = 40
     before = counts()
 
-    report = import_catalogue(actor=None, path_or_file=json_file(tmp_path, catalogue), fmt="json")
+    report = import_catalogue(
+        actor=None, reason=REASON, path_or_file=json_file(tmp_path, catalogue), fmt="json"
+    )
 
     assert report.errors == [
         RowError(
@@ -267,7 +278,9 @@ def test_steps_out_of_order_in_a_file_are_refused_at_the_first_misplaced_step(ca
         sheet.cell(row=edit.row, column=4).value = "approve"
         sheet.cell(row=edit.row + 1, column=4).value = "Xem xét của lãnh đạo phòng"  # a label
 
-    report = import_catalogue(actor=None, path_or_file=workbook_file(tmp_path, edit), fmt="xlsx")
+    report = import_catalogue(
+        actor=None, reason=REASON, path_or_file=workbook_file(tmp_path, edit), fmt="xlsx"
+    )
 
     assert len(report.errors) == 1
     assert (report.errors[0].section, report.errors[0].row) == (STEPS_SHEET, edit.row)
@@ -276,18 +289,24 @@ def test_steps_out_of_order_in_a_file_are_refused_at_the_first_misplaced_step(ca
 
 def test_a_file_that_is_not_a_catalogue_is_refused(demo, tmp_path):
     report = import_catalogue(
-        actor=None, path_or_file=write(tmp_path, "x.xlsx", b"not a workbook"), fmt="xlsx"
+        actor=None,
+        reason=REASON,
+        path_or_file=write(tmp_path, "x.xlsx", b"not a workbook"),
+        fmt="xlsx",
     )
     assert not report.ok
     assert report.errors[0].message.startswith("Không đọc được tệp Excel")
 
-    report = import_catalogue(actor=None, path_or_file=write(tmp_path, "x.json", b"{"), fmt="json")
+    report = import_catalogue(
+        actor=None, reason=REASON, path_or_file=write(tmp_path, "x.json", b"{"), fmt="json"
+    )
     assert report.errors[0].message.startswith("Không đọc được tệp JSON")
 
 
 def test_a_missing_sheet_is_reported(catalogue, tmp_path):
     report = import_catalogue(
         actor=None,
+        reason=REASON,
         path_or_file=workbook_file(tmp_path, lambda wb: wb.remove(wb["Thanh phan"])),
         fmt="xlsx",
     )
@@ -364,7 +383,9 @@ def test_admin_export_actions(catalogue, client, tmp_path, action, fmt):
     assert response["Content-Disposition"].endswith(f'.{fmt}"')
     path = write(tmp_path, f"export.{fmt}", response.content)
     empty_the_catalogue()
-    assert import_catalogue(actor=None, path_or_file=path, fmt=fmt).created == [PERMIT]
+    assert import_catalogue(actor=None, reason=REASON, path_or_file=path, fmt=fmt).created == [
+        PERMIT
+    ]
 
 
 # --- the commands -------------------------------------------------------------------------------
@@ -378,7 +399,7 @@ def test_import_command_exits_non_zero_and_lists_the_errors_of_a_bad_file(
     before = counts()
 
     with pytest.raises(CommandError) as failed:
-        call_command("import_procedures", str(path))
+        call_command("import_procedures", str(path), "--reason", REASON)
 
     assert str(failed.value) == "Tệp có 1 lỗi; không nhập dữ liệu nào."
     assert f"dòng 4 ({STEPS_SHEET} — {PERMIT} v1): Không có đơn vị mã" in capsys.readouterr().err
@@ -404,3 +425,16 @@ def test_export_and_import_commands_round_trip(catalogue, tmp_path, capsys):
 def test_import_command_refuses_an_unknown_extension(demo, tmp_path):
     with pytest.raises(CommandError, match="Không rõ định dạng"):
         call_command("import_procedures", str(write(tmp_path, "danh-muc.txt", b"")))
+
+
+def test_a_file_changing_an_existing_version_needs_a_reason(catalogue, tmp_path):
+    step_rows(catalogue, PERMIT)[3]["title"] = "Thẩm định hồ sơ, kiểm tra thực tế"
+    before = counts()
+
+    report = import_catalogue(
+        actor=None, path_or_file=json_file(tmp_path, catalogue), fmt="json", reason="  "
+    )
+
+    assert not report.ok
+    assert ["phải ghi lý do thay đổi" in str(error) for error in report.errors] == [True]
+    assert counts() == before

@@ -17,6 +17,11 @@ class Command(BaseCommand):
         parser.add_argument("file", help="Tệp danh mục (.json hoặc .xlsx)")
         parser.add_argument("--format", choices=FORMATS, help="Định dạng, nếu đuôi tệp không rõ")
         parser.add_argument("--user", help="Tên đăng nhập của người nhập (ghi vào lịch sử)")
+        parser.add_argument(
+            "--reason",
+            default="",
+            help="Lý do thay đổi (bắt buộc khi tệp sửa một phiên bản đã có trong danh mục)",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -30,7 +35,7 @@ class Command(BaseCommand):
             actor = User.objects.filter(username=options["user"]).first()
             if actor is None:
                 raise CommandError(_("Không có người dùng “%(user)s”.") % {"user": options["user"]})
-        report = import_catalogue(actor=actor, path_or_file=path, fmt=fmt)
+        report = import_catalogue(actor=actor, path_or_file=path, fmt=fmt, reason=options["reason"])
         if not report.ok:
             for error in report.errors:
                 self.stderr.write(str(error))
