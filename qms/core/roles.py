@@ -9,12 +9,14 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
     Role.SPECIALIST: [],
     Role.UNIT_HEAD: [],
     # Leaders, the quality manager and auditors see the records of every unit.
-    Role.DIRECTOR: ["core.view_unit_records"],
+    Role.DIRECTOR: ["core.view_unit_records", "core.view_auditevent"],
     Role.CLERK: [],
-    Role.QUALITY_MANAGER: ["core.view_unit_records"],
-    Role.INTERNAL_AUDITOR: ["core.view_unit_records"],
+    Role.QUALITY_MANAGER: ["core.view_unit_records", "core.view_auditevent"],
+    # Auditors read everything (the audit log included) and change nothing.
+    Role.INTERNAL_AUDITOR: ["core.view_unit_records", "core.view_auditevent"],
     Role.ADMINISTRATOR: [
         "core.view_unit_records",
+        "core.view_auditevent",
         "core.add_user",
         "core.change_user",
         "core.view_user",

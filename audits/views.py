@@ -1,0 +1,315 @@
+"""The internal auditor's workspace: search of the audit log, a record's whole trail, the
+difference between two versions, certified copies (PDF) and Excel exports, the login trail,
+and a check of the chain. Every page only reads; the role that opens them can change nothing.
+"""
+
+from __future__ import annotations
+
+import io
+
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django import forms
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import generic
+
+from qms.core import auditlog
+from qms.core.models import AuditChainHead, OrgUnit, User
+from qms.core.pdf import render_pdf
+from qms.core.selectors import agency_current
+
+from . import trail as trails
+
+PAGE_SIZE = 50
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+DATE_ERROR = gettext_lazy("ngày phải viết theo dạng ngày/tháng/năm, ví dụ 26/04/2024.")
+PERMISSION = "core.view_auditevent"
+
+
+class AuditorMixin(LoginRequiredMixin, PermissionRequiredMixin):
+    """Internal auditors, the quality manager and the department's leaders."""
+
+    permission_required = PERMISSION
+    http_method_names = ["get", "head", "options"]
+
+
+class SearchForm(forms.Form):
+    actor = forms.ModelChoiceField(
+        label=gettext_lazy("Người thực hiện"),
+        queryset=User.objects.order_by("last_name", "first_name"),
+        required=False,
+        empty_label=gettext_lazy("Mọi người"),
+    )
+    unit = forms.ModelChoiceField(
+        label=gettext_lazy("Đơn vị"),
+        queryset=OrgUnit.objects.order_by("name"),
+        required=False,
+        empty_label=gettext_lazy("Mọi đơn vị"),
+    )
+    date_from = forms.DateField(
+        label=gettext_lazy("Từ ngày"),
+        required=False,
+        input_formats=DATE_FORMATS,
+        error_messages={"invalid": DATE_ERROR},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("Đến ngày"),
+        required=False,
+        input_formats=DATE_FORMATS,
+        error_messages={"invalid": DATE_ERROR},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    object_type = forms.ChoiceField(label=gettext_lazy("Loại bản ghi"), required=False)
+    action = forms.ChoiceField(label=gettext_lazy("Thao tác"), required=False)
+    text = forms.CharField(label=gettext_lazy("Tên, mã bản ghi"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["object_type"].choices = [("", _("Mọi loại")), *trails.record_types()]
+        actions = sorted(
+            ((code, str(label)) for code, label in auditlog.ACTIONS.items()),
+            key=lambda item: item[1],
+        )
+        self.fields["action"].choices = [("", _("Mọi thao tác")), *actions]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError(_("“Từ ngày” phải trước hoặc bằng “Đến ngày”."))
+        return data
+
+
+def _search(request):
+    form = SearchForm(request.GET or None)
+    filters = {}
+    if form.is_bound and form.is_valid():
+        filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+    return form, trails.events_search(**filters)
+
+
+class SearchView(AuditorMixin, generic.TemplateView):
+    template_name = "audits/search.html"
+
+    def get_context_data(self, **kwargs):
+        form, events = _search(self.request)
+        page = Paginator(events, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return super().get_context_data(
+            form=form,
+            page_obj=page,
+            events=[(e, auditlog.ACTIONS.get(e.action, e.action)) for e in page.object_list],
+            query=query.urlencode(),
+            head=AuditChainHead.objects.filter(pk=1).first(),
+            **kwargs,
+        )
+
+
+class SearchExportView(AuditorMixin, generic.View):
+    """The search result as a spreadsheet (at most 50,000 events)."""
+
+    LIMIT = 50_000
+
+    def get(self, request):
+        from openpyxl import Workbook
+
+        _form, events = _search(request)
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "Nhat ky"
+        sheet.append(
+            [
+                _("Số"),
+                _("Thời điểm"),
+                _("Người thực hiện"),
+                _("Thao tác"),
+                _("Loại bản ghi"),
+                _("Mã"),
+                _("Bản ghi"),
+                _("Đơn vị"),
+                _("Trước"),
+                _("Sau"),
+                _("Lý do"),
+                _("Mã băm"),
+            ]
+        )
+        for event in events[: self.LIMIT].iterator(chunk_size=2000):
+            sheet.append(
+                [
+                    event.seq,
+                    timezone.localtime(event.at).replace(tzinfo=None),
+                    event.actor_name,
+                    str(auditlog.ACTIONS.get(event.action, event.action)),
+                    event.object_type,
+                    event.object_id,
+                    event.object_repr,
+                    event.unit.name if event.unit else "",
+                    _json(event.before),
+                    _json(event.after),
+                    event.reason,
+                    event.hash,
+                ]
+            )
+        return _xlsx_response(book, "nhat-ky-kiem-tra.xlsx")
+
+
+def _json(value):
+    import json
+
+    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _xlsx_response(book, filename):
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class TrailMixin(AuditorMixin):
+    def get_trail(self):
+        return trails.record_trail(self.kwargs["object_type"], str(self.kwargs["object_id"]))
+
+
+class TrailView(TrailMixin, generic.TemplateView):
+    template_name = "audits/trail.html"
+
+    def get_context_data(self, **kwargs):
+        trail = self.get_trail()
+        return super().get_context_data(trail=trail, **kwargs)
+
+
+class DiffView(TrailMixin, generic.TemplateView):
+    template_name = "audits/diff.html"
+
+    def get_context_data(self, **kwargs):
+        model = trails.model_for(self.kwargs["object_type"])
+        if not hasattr(model, "history"):
+            raise Http404(_("Loại bản ghi này không có lịch sử phiên bản."))
+        try:
+            first = int(self.request.GET.get("from", ""))
+            second = int(self.request.GET.get("to", ""))
+        except ValueError as error:
+            raise Http404(_("Chọn hai phiên bản để so sánh.")) from error
+        old, new, changes = trails.version_diff(model, self.kwargs["object_id"], first, second)
+        return super().get_context_data(
+            model_name=str(model._meta.verbose_name).capitalize(),
+            old=old,
+            new=new,
+            changes=changes,
+            title=str(new.instance) if new.history_type != "-" else str(new.id),
+            **kwargs,
+        )
+
+
+class TrailPdfView(TrailMixin, generic.View):
+    """A certified copy of a record's trail: every entry, and each log event re-hashed and
+    linked to its predecessor, with the chain head at the time of printing."""
+
+    def get(self, request, object_type, object_id):
+        trail = self.get_trail()
+        checks = trails.check_events(trail.events)
+        html_context = {
+            "agency": agency_current(),
+            "trail": trail,
+            "checks": checks,
+            "all_ok": all(c.ok for c in checks),
+            "head": AuditChainHead.objects.filter(pk=1).first(),
+            "printed_at": timezone.localtime(),
+            "printed_by": request.user,
+        }
+        pdf = render_pdf("audits/trail_pdf.html", html_context)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        name = f"ban-sao-nhat-ky-{trail.object_type.replace('.', '-')}-{trail.object_id}.pdf"
+        response["Content-Disposition"] = f'inline; filename="{name}"'
+        return response
+
+
+class TrailExportView(TrailMixin, generic.View):
+    def get(self, request, object_type, object_id):
+        from openpyxl import Workbook
+
+        trail = self.get_trail()
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "Dien bien"
+        sheet.append([_("Bản ghi"), trail.title])
+        sheet.append([])
+        sheet.append(
+            [
+                _("Thời điểm"),
+                _("Nguồn"),
+                _("Người thực hiện"),
+                _("Nội dung"),
+                _("Đối tượng"),
+                _("Thay đổi"),
+                _("Lý do"),
+                _("Số sự kiện"),
+                _("Mã băm"),
+            ]
+        )
+        for entry in trail.entries:
+            sheet.append(
+                [
+                    timezone.localtime(entry.at).replace(tzinfo=None),
+                    str(entry.kind_label),
+                    entry.actor,
+                    entry.title,
+                    entry.record,
+                    "\n".join(f"{c.label}: {c.old} → {c.new}" for c in entry.changes),
+                    entry.reason,
+                    entry.seq or "",
+                    entry.hash,
+                ]
+            )
+        name = f"nhat-ky-{trail.object_type.replace('.', '-')}-{trail.object_id}.xlsx"
+        return _xlsx_response(book, name)
+
+
+class LoginTrailView(AuditorMixin, generic.TemplateView):
+    """Logins and logouts (django-axes AccessLog), failed attempts (AccessFailureLog) and the
+    accounts locked right now (AccessAttempt)."""
+
+    template_name = "audits/logins.html"
+
+    def get_context_data(self, **kwargs):
+        username = self.request.GET.get("username", "").strip()[:150]
+        logs = AccessLog.objects.order_by("-attempt_time")
+        failures = AccessFailureLog.objects.order_by("-attempt_time")
+        if username:
+            logs = logs.filter(username__iexact=username)
+            failures = failures.filter(username__iexact=username)
+        return super().get_context_data(
+            username=username,
+            logs=Paginator(logs, PAGE_SIZE).get_page(self.request.GET.get("page")),
+            failures=failures[:PAGE_SIZE],
+            locked=AccessAttempt.objects.order_by("-attempt_time")[:PAGE_SIZE],
+            **kwargs,
+        )
+
+
+class VerifyView(AuditorMixin, generic.TemplateView):
+    """Walk the chain now and show the result (what the nightly check does)."""
+
+    template_name = "audits/verify.html"
+
+    def get_context_data(self, **kwargs):
+        started = timezone.now()
+        result = auditlog.verify()
+        elapsed = (timezone.now() - started).total_seconds()
+        return super().get_context_data(result=result, elapsed=elapsed, **kwargs)
+
+
+def trail_url(object_type: str, object_id) -> str:
+    from django.urls import reverse
+
+    return reverse("audits:trail", args=[object_type, object_id])
