@@ -317,6 +317,52 @@ class AuditChainHead(models.Model):
         return f"#{self.seq} {self.hash[:12]}…"
 
 
+class Signature(models.Model):
+    """An electronic signature (21 CFR Part 11 §11.50, §11.70): the signer re-entered their
+    password; the signer's printed name, the moment, the meaning and the SHA-256 of exactly
+    what was signed are kept with it. Changing the signed content afterwards leaves the
+    signature in place but no longer valid (its hash no longer matches)."""
+
+    class Meaning(models.TextChoices):
+        APPROVED = "approved", _("Phê duyệt")
+        REFUSED = "refused", _("Từ chối")
+        REVIEWED = "reviewed", _("Xem xét")
+        AUTHORED = "authored", _("Soạn thảo")
+        CLOSED = "closed", _("Đóng")
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name=_("loại bản ghi"), on_delete=models.PROTECT
+    )
+    object_id = models.PositiveBigIntegerField(_("mã bản ghi"))
+    purpose = models.CharField(
+        _("nội dung ký"), max_length=64, help_text=_("Bước hoặc văn bản được ký.")
+    )
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người ký"),
+        on_delete=models.PROTECT,
+        related_name="signatures",
+    )
+    signer_name = models.CharField(_("họ tên người ký"), max_length=255)
+    signer_position = models.CharField(_("chức vụ"), max_length=128, blank=True)
+    signed_at = models.DateTimeField(_("thời điểm ký"))
+    meaning = models.CharField(_("ý nghĩa chữ ký"), max_length=16, choices=Meaning.choices)
+    content = models.JSONField(_("nội dung đã ký"))
+    content_hash = models.CharField(_("mã băm nội dung"), max_length=64)
+
+    objects = TrackedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("chữ ký điện tử")
+        verbose_name_plural = _("chữ ký điện tử")
+        ordering = ["signed_at"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="signature_object_idx")]
+
+    def __str__(self):
+        return f"{self.signer_name} — {self.get_meaning_display()} — {self.signed_at:%d/%m/%Y}"
+
+
 def _register_viewflow_history():
     """viewflow leaves ``Task.assigned`` empty and overwrites ``owner`` on reassignment; the
     history rows of its Process and Task keep what happened (historical models live in this
