@@ -20,7 +20,8 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
+
+from qms.core.admin_audit import AuditedAdmin
 
 from ..importexport import FORMATS, export_catalogue, format_of, import_catalogue
 from ..models import (
@@ -44,7 +45,9 @@ CONTENT_TYPES = {
 }
 
 
-class NoDeleteAdmin(SimpleHistoryAdmin):
+class NoDeleteAdmin(AuditedAdmin):
+    admin_events = False  # the catalogue services write the events
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -286,7 +289,7 @@ class ProcedureVersionForm(forms.ModelForm):
 
     class Meta:
         model = ProcedureVersion
-        fields = "__all__"
+        fields = ("procedure", "version", *services.VERSION_FIELDS)
 
     def clean_change_reason(self):
         reason = self.cleaned_data.get("change_reason", "").strip()

@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
-from .models import Agency, CalendarOverride, Membership, OrgUnit, User
+from . import auditlog, services
+from .admin_audit import AuditedAdmin
+from .models import Agency, AuditEvent, CalendarOverride, Membership, OrgUnit, Signature, User
 
 admin.site.site_header = _("ISO điện tử — Quản trị hệ thống")
 admin.site.site_title = _("ISO điện tử")
@@ -12,7 +12,7 @@ admin.site.index_title = _("Quản trị")
 
 
 @admin.register(Agency)
-class AgencyAdmin(SimpleHistoryAdmin):
+class AgencyAdmin(AuditedAdmin):
     list_display = ("name", "code", "valid_from", "valid_to", "predecessor")
     search_fields = ("name", "code")
     list_filter = ("valid_from",)
@@ -32,7 +32,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(SimpleHistoryAdmin):
+class OrgUnitAdmin(AuditedAdmin):
     list_display = ("name", "code", "kind", "parent", "agency", "order", "is_active")
     list_filter = ("agency", "kind", "is_active")
     search_fields = ("name", "code", "short_name")
@@ -40,7 +40,8 @@ class OrgUnitAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(AuditedAdmin):
+    admin_events = False  # the membership services write the events
     list_display = ("user", "unit", "role", "is_primary")
     list_filter = ("unit", "role")
     search_fields = ("user__username", "user__first_name", "user__last_name")
@@ -80,7 +81,7 @@ class UserMembershipInline(MembershipInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
+class UserAdmin(DjangoUserAdmin, AuditedAdmin):
     list_display = ("username", "get_full_name", "position", "email", "is_active", "is_staff")
     list_filter = ("is_active", "is_staff", "groups", "memberships__unit")
     inlines = [UserMembershipInline]
@@ -95,7 +96,8 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(CalendarOverride)
-class CalendarOverrideAdmin(SimpleHistoryAdmin):
+class CalendarOverrideAdmin(AuditedAdmin):
+    admin_events = False  # calendar_override_save writes the event
     list_display = ("date", "kind", "reason")
     list_filter = ("kind",)
     date_hierarchy = "date"
@@ -103,3 +105,35 @@ class CalendarOverrideAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         services.calendar_override_save(actor=request.user, override=obj)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """The log, readable; the auditor's workspace is the place to work with it."""
+
+    list_display = ("seq", "at", "actor_name", "action_label", "object_repr", "unit")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_repr", "actor_name", "reason", "hash")
+    date_hierarchy = "at"
+
+    @admin.display(description=_("thao tác"))
+    def action_label(self, obj):
+        return auditlog.ACTIONS.get(obj.action, obj.action)
+
+
+@admin.register(Signature)
+class SignatureAdmin(ReadOnlyAdmin):
+    list_display = ("signed_at", "signer_name", "meaning", "purpose", "content_type", "object_id")
+    list_filter = ("meaning", "purpose")
+    search_fields = ("signer_name", "content_hash")
