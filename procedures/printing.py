@@ -16,6 +16,7 @@ from django.utils import timezone
 from qms.core.pdf import render_pdf
 
 from .models import Dossier, DossierOpinion, FormTemplate, ProcessStep, SupplementRequest
+from .signing import dossier_signatures
 
 #: Legal times are those of the desk, whatever zone the requesting user has activated.
 VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -217,6 +218,7 @@ def dossier_form_context(
         "dots": DOTS,
         "printed_by": printed_by,
         "printed_at": timezone.now(),
+        "signatures": dossier_signatures(dossier),
         **context,
     }
 

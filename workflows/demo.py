@@ -1,15 +1,27 @@
 """Demo dossiers in every state, made by the demo users through the real pages (so exactly the
-views, services and flow the office uses), for `make run`: each role finds work waiting."""
+views, services and flow the office uses), for `make run`: each role finds work waiting.
+
+Fees are paid at the desk and online, a returned dossier carries the citizen's rating, and one
+dossier is late: it is received "weeks ago" under a frozen clock (:func:`clock_at`), gets its
+Mẫu 04 apology in time, and is finished today, which raises its nonconformity.
+"""
 
 from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from unittest import mock
 
 from django.test import Client
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from procedures.models import Dossier, Procedure
+from procedures.models import Dossier, DossierFee, Procedure
 from procedures.selectors import procedure_version_in_force
+from procedures.services.dossier import apology_latest_day
+from qms.core.calendar import WorkingCalendar
+from qms.core.demo import DEMO_PASSWORD
 from qms.core.models import User
 
 from .flows import DossierFlow
@@ -32,6 +44,32 @@ APPLICANTS = [
 ]
 
 
+class _DatetimeMeta(type):
+    # Real datetimes must still pass ``isinstance(value, datetime)`` inside
+    # django.utils.timezone while its ``datetime`` is the frozen class below.
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, dt.datetime)
+
+
+@contextlib.contextmanager
+def clock_at(moment: dt.datetime):
+    """Inside the block ``django.utils.timezone.now()`` returns ``moment``, for every caller:
+    our services, viewflow's task timestamps, simple-history and field defaults all hold a
+    reference to that one function, whose body reads the module's ``datetime``."""
+
+    class FrozenDatetime(dt.datetime, metaclass=_DatetimeMeta):
+        @classmethod
+        def now(cls, tz=None):
+            return moment.astimezone(tz) if tz else timezone.make_naive(moment)
+
+    with mock.patch("django.utils.timezone.datetime", FrozenDatetime):
+        yield
+
+
+def _moment(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
 class DemoOffice:
     def __init__(self):
         self.client = Client(SERVER_NAME="127.0.0.1", raise_request_exception=True)
@@ -40,7 +78,7 @@ class DemoOffice:
         self.client.force_login(User.objects.get(username=username))
         return self
 
-    def receive(self, procedure, applicant, *, decision="received", missing_first=False):
+    def receive(self, procedure, applicant, *, decision="received", missing_first=False, channel=1):
         name, kind, address = applicant
         version = procedure_version_in_force(procedure=procedure, on=timezone.localdate())
         components = list(version.components.order_by("order"))
@@ -50,7 +88,7 @@ class DemoOffice:
             "applicant_address": address,
             "applicant_phone": "0299 3 822 000",
             "sets": 1,
-            "channel": 1,
+            "channel": channel,
             "delivery": "desk",
             "summary": procedure.name,
             "decision": decision,
@@ -80,9 +118,28 @@ class DemoOffice:
         dossier.refresh_from_db()
         return self
 
+    def post(self, dossier, path, data, *, done):
+        """POST a desk action of the dossier page; its refusals also redirect, so ``done``
+        checks that it took effect."""
+        response = self.client.post(f"/workflow/dossiers/{dossier.pk}/{path}", data)
+        dossier.refresh_from_db()
+        if response.status_code != 302 or not done(dossier):
+            raise RuntimeError(f"Thao tác {path} trên hồ sơ {dossier} không thực hiện được.")
+        return self
 
-def _until(office, dossier, stage, *, head, specialist):
-    """Walk ``dossier`` forward until it waits at ``stage``."""
+    def pay_fees(self, dossier, *, channel, receipt):
+        for fee in dossier.fees.filter(status=DossierFee.Status.DUE):
+            self.post(
+                dossier,
+                f"fees/{fee.pk}/pay/",
+                {"channel": channel, "receipt_number": f"{receipt}{fee.pk:06d}"},
+                done=lambda d, pk=fee.pk: d.fees.get(pk=pk).status == DossierFee.Status.PAID,
+            )
+        return self
+
+
+def _until(office, dossier, stage, *, head, specialist, start="transfer"):
+    """Walk ``dossier`` forward from the step ``start`` until it waits at ``stage``."""
     order = [
         "transfer",
         "assign",
@@ -98,11 +155,11 @@ def _until(office, dossier, stage, *, head, specialist):
         "assign": (head, {"handler": User.objects.get(username=specialist).pk}),
         "appraise": (specialist, {"decision": "propose_grant", "opinion": "Hồ sơ đạt yêu cầu."}),
         "review": (head, {"decision": "agree"}),
-        "approve": ("giamdoc", {"decision": "approve"}),
+        "approve": ("giamdoc", {"decision": "approve", "password": DEMO_PASSWORD}),
         "issue": ("vanthu", {"number": f"{dossier.pk}/GP-STNMT", "date": timezone.localdate()}),
         "return_result": ("motcua", {"note": "Trả tại Bộ phận Một cửa"}),
     }
-    for node in order[: order.index(stage)]:
+    for node in order[order.index(start) : order.index(stage)]:
         user, data = steps[node]
         office.as_user(user).do(dossier, node, data)
 
@@ -130,6 +187,9 @@ def load_demo_dossiers() -> int:
     made = 0
     for index, (procedure, stage, who) in enumerate(plan):
         dossier = office.as_user("motcua").receive(procedure, APPLICANTS[index % len(APPLICANTS)])
+        if stage == "return_result":
+            # The permit fee, paid in cash at the desk before the result is handed over.
+            office.as_user("motcua").pay_fees(dossier, channel="desk", receipt="BL-")
         _until(office, dossier, stage, **who)
         made += 1
     # Waiting for the applicant: at the desk, and during appraisal.
@@ -146,4 +206,57 @@ def load_demo_dossiers() -> int:
         },
     )
     office.as_user("motcua").receive(water, APPLICANTS[5], decision="refused_at_receipt")
-    return made + 3
+    _paid_online_and_rated(office)
+    _late_with_apology(office)
+    return made + 5
+
+
+LAND = {"head": "truongphong.datdai", "specialist": "chuyenvien.datdai"}
+
+
+def _paid_online_and_rated(office):
+    """Submitted online, the fee paid through the national payment platform, the result
+    returned and rated at the desk."""
+    land_data = Procedure.objects.get(key="cung-cap-thong-tin-du-lieu-dat-dai")
+    dossier = office.as_user("motcua").receive(land_data, APPLICANTS[3], channel=2)
+    office.pay_fees(dossier, channel="online", receipt="DVCQG-")
+    _until(office, dossier, "done", **LAND)
+    office.as_user("motcua").post(
+        dossier,
+        "rating/",
+        {"rating": 3, "channel": "desk", "comment": "Cán bộ hướng dẫn tận tình, trả sớm."},
+        done=lambda d: d.rating == 3,
+    )
+
+
+def _late_with_apology(office):
+    """Received 13 working days ago for a 10-working-day procedure: the unit head apologises
+    (Mẫu 04) the day before the appointment, the dossier is finished and returned today —
+    late against the Mẫu 01 date, so issuing it raises a nonconformity."""
+    calendar = WorkingCalendar.load()
+    today = timezone.localdate()
+    received = calendar.add_working_days(today, -13)
+    procedure = Procedure.objects.get(key="dang-ky-bien-dong-doi-ten-to-chuc")
+    with clock_at(_moment(received, 8, 30)):
+        dossier = office.as_user("motcua").receive(procedure, APPLICANTS[6])
+    with clock_at(_moment(received, 8, 45)):
+        office.pay_fees(dossier, channel="desk", receipt="BL-")
+    with clock_at(_moment(received, 9, 30)):
+        office.do(dossier, "transfer", {})
+    with clock_at(_moment(received, 14, 0)):
+        office.as_user(LAND["head"]).do(
+            dossier, "assign", {"handler": User.objects.get(username=LAND["specialist"]).pk}
+        )
+    with clock_at(_moment(apology_latest_day(dossier), 9, 0)):
+        office.as_user(LAND["head"]).post(
+            dossier,
+            "apology/",
+            {
+                "reason": (
+                    "Chờ Chi nhánh Văn phòng đăng ký đất đai xác minh hồ sơ địa chính của thửa đất."
+                ),
+                "new_due_date": calendar.add_working_days(today, 2).isoformat(),
+            },
+            done=lambda d: hasattr(d, "apology"),
+        )
+    _until(office, dossier, "done", start="appraise", **LAND)

@@ -13,9 +13,11 @@ from django.utils.translation import gettext_lazy
 from django.views import generic
 from viewflow.workflow.flow.views import mixins as flow_mixins
 
-from procedures.models import DossierOpinion
+from procedures import signing
+from procedures.models import DossierOpinion, ProcessStep
 from procedures.services import dossier as services
 from procedures.services.dossier import last_proposal
+from qms.core.signatures import check_password, signature_sign
 
 from . import forms
 from .deadlines import task_due_at
@@ -238,13 +240,29 @@ class ApproveView(TransferView):
     form_class = forms.ApproveForm
 
     def perform(self, form):
-        services.dossier_decide(
+        decision = form.cleaned_data["decision"]
+        if decision in signing.MEANINGS:
+            check_password(self.request.user, form.cleaned_data["password"])
+        dossier = services.dossier_decide(
             actor=self.request.user,
             dossier=self.dossier,
-            decision=form.cleaned_data["decision"],
+            decision=decision,
             comment=form.cleaned_data["comment"],
             task_id=self.activation.task.pk,
         )
+        if decision in signing.MEANINGS:
+            opinion = dossier.opinions.filter(step=ProcessStep.Kind.APPROVE).order_by(
+                "-created_at", "-id"
+            )[0]
+            signature_sign(
+                user=self.request.user,
+                password=form.cleaned_data["password"],
+                obj=dossier,
+                purpose=signing.PURPOSE_DECISION,
+                meaning=signing.MEANINGS[decision],
+                content=signing.dossier_decision_content(dossier, opinion),
+                unit=dossier.handling_unit,
+            )
 
 
 class IssueView(TransferView):

@@ -227,6 +227,22 @@ class ApproveForm(forms.Form):
         ],
     )
     comment = forms.CharField(label=_("Ý kiến"), required=False, widget=TEXTAREA, max_length=5000)
+    password = forms.CharField(
+        label=_("Mật khẩu (ký điện tử)"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_(
+            "Phê duyệt hoặc từ chối là ký điện tử: nhập lại mật khẩu của bạn. Chữ ký ghi họ tên, "
+            "thời điểm, ý nghĩa và mã băm nội dung được ký."
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") in (D.APPROVE, D.REFUSE) and not data.get("password"):
+            self.add_error("password", _("Nhập mật khẩu của bạn để ký."))
+        return data
 
 
 class IssueForm(forms.Form):

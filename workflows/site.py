@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from viewflow.urls import Site
 from viewflow.workflow.flow.viewset import WorkflowAppViewset
 
+from audits.viewsets import AuditApp
 from qms.core.viewsets import OrganisationApp
 
 from . import dossier_pages, register, selectors, views
@@ -41,6 +42,26 @@ class WorkApp(WorkflowAppViewset):
         dossier_pages.DossierApologyView.as_view(),
         name="dossier_apology",
     )
+    dossier_fee_pay_path = path(
+        "dossiers/<int:pk>/fees/<int:fee_pk>/pay/",
+        dossier_pages.DossierFeePayView.as_view(),
+        name="dossier_fee_pay",
+    )
+    dossier_fee_waive_path = path(
+        "dossiers/<int:pk>/fees/<int:fee_pk>/waive/",
+        dossier_pages.DossierFeeWaiveView.as_view(),
+        name="dossier_fee_waive",
+    )
+    dossier_fee_adjust_path = path(
+        "dossiers/<int:pk>/fees/<int:fee_pk>/adjust/",
+        dossier_pages.DossierFeeAdjustView.as_view(),
+        name="dossier_fee_adjust",
+    )
+    dossier_rate_path = path(
+        "dossiers/<int:pk>/rating/",
+        dossier_pages.DossierRateView.as_view(),
+        name="dossier_rate",
+    )
 
     # The first page of the work app is always the user's own inbox.
     index_path = path("", RedirectView.as_view(pattern_name="workflow:inbox"), name="index")
@@ -67,5 +88,5 @@ site = Site(
     title=_("ISO điện tử"),
     primary_color="#0d47a1",
     secondary_color="#c62828",
-    viewsets=[WorkApp(flow_viewsets=FLOW_VIEWSETS), OrganisationApp()],
+    viewsets=[WorkApp(flow_viewsets=FLOW_VIEWSETS), OrganisationApp(), AuditApp()],
 )

@@ -4,7 +4,14 @@ the admin is for looking up a record and its history."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from ..models import Apology, Dossier, DossierDocument, DossierOpinion, SupplementRequest
+from ..models import (
+    Apology,
+    Dossier,
+    DossierDocument,
+    DossierFee,
+    DossierOpinion,
+    SupplementRequest,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -29,6 +36,23 @@ class SupplementInline(ReadOnlyInline):
     fields = ("stage", "requested_at", "requested_by", "reason", "missing", "completed_at")
 
 
+class FeeInline(ReadOnlyInline):
+    model = DossierFee
+    fields = (
+        "kind",
+        "name",
+        "listed_amount",
+        "amount",
+        "adjustment_reason",
+        "status",
+        "paid_at",
+        "paid_channel",
+        "receipt_number",
+        "waiver_reason",
+        "recorded_by",
+    )
+
+
 class OpinionInline(ReadOnlyInline):
     model = DossierOpinion
     fields = ("created_at", "step", "author", "unit", "decision", "comment")
@@ -40,7 +64,7 @@ class DossierAdmin(SimpleHistoryAdmin):
     list_filter = ("status", "handling_unit", "channel", "regime")
     search_fields = ("code", "applicant_name", "applicant_id_number")
     date_hierarchy = "received_at"
-    inlines = [DocumentInline, SupplementInline, OpinionInline]
+    inlines = [DocumentInline, SupplementInline, FeeInline, OpinionInline]
 
     def has_add_permission(self, request):
         return False

@@ -1,16 +1,18 @@
 """Dossiers (hồ sơ TTHC) and what happens to them: documents, supplements, apologies, result."""
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from qms.core.history import TrackedManager
 from qms.core.models import Agency, OrgUnit
 from qms.core.uploads import upload_path
 
-from .catalogue import DossierComponent, ProcedureVersion, Regime
+from .catalogue import DossierComponent, FeeItem, ProcedureVersion, Regime
 
 
 class NationalStatus(models.IntegerChoices):
@@ -78,6 +80,17 @@ class Dossier(models.Model):
     class Outcome(models.TextChoices):
         GRANTED = "granted", _("Giải quyết")
         REFUSED = "refused", _("Từ chối giải quyết")
+
+    class Rating(models.IntegerChoices):
+        # The three levels of the national portal's satisfaction survey; "Không hài lòng"
+        # counts against indicator 5.4 of Quyết định 766/QĐ-TTg.
+        DISSATISFIED = 1, _("Không hài lòng")
+        SATISFIED = 2, _("Hài lòng")
+        VERY_SATISFIED = 3, _("Rất hài lòng")
+
+    class RatingChannel(models.TextChoices):
+        DESK = "desk", _("Tại Bộ phận tiếp nhận và trả kết quả")
+        ONLINE = "online", _("Trực tuyến (Cổng dịch vụ công)")
 
     code = models.CharField(_("mã hồ sơ"), max_length=40, unique=True, null=True, blank=True)
     agency = models.ForeignKey(Agency, verbose_name=_("cơ quan"), on_delete=models.PROTECT)
@@ -149,14 +162,24 @@ class Dossier(models.Model):
     result_file = models.FileField(_("tệp kết quả"), upload_to=upload_path("results"), blank=True)
     result_digitised = models.BooleanField(_("kết quả được số hóa"), default=False)
 
-    paid_online = models.BooleanField(_("thanh toán trực tuyến"), default=False)
-    rating = models.PositiveSmallIntegerField(
-        _("đánh giá của người dân"),
-        null=True,
-        blank=True,
-        choices=[(1, _("Không hài lòng")), (2, _("Hài lòng")), (3, _("Rất hài lòng"))],
+    paid_online = models.BooleanField(
+        _("thanh toán trực tuyến"),
+        default=False,
+        help_text=_(
+            "Mọi khoản phí, lệ phí phải nộp của hồ sơ đều đã thanh toán trực tuyến (chỉ tiêu 3.6, "
+            "Quyết định 766/QĐ-TTg); hệ thống tự tính từ các khoản phí, lệ phí."
+        ),
     )
+    rating = models.PositiveSmallIntegerField(
+        _("đánh giá của người dân"), null=True, blank=True, choices=Rating.choices
+    )
+    rating_channel = models.CharField(
+        _("kênh đánh giá"), max_length=16, choices=RatingChannel.choices, blank=True
+    )
+    rating_comment = models.TextField(_("ý kiến của người dân"), blank=True)
+    rated_at = models.DateTimeField(_("thời điểm đánh giá"), null=True, blank=True)
     is_demo_data = models.BooleanField(_("dữ liệu trình diễn"), default=False)
+    objects = TrackedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -171,6 +194,13 @@ class Dossier(models.Model):
             models.CheckConstraint(
                 condition=Q(received_at__isnull=True) | Q(code__isnull=False),
                 name="dossier_received_has_code",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(rating__isnull=True, rated_at__isnull=True, rating_channel="")
+                    | (Q(rating__isnull=False, rated_at__isnull=False) & ~Q(rating_channel=""))
+                ),
+                name="dossier_rating_complete",
             ),
         ]
 
@@ -216,6 +246,7 @@ class DossierSequence(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
     day = models.DateField()
     last = models.PositiveIntegerField(default=0)
+    objects = TrackedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -248,6 +279,7 @@ class DossierDocument(models.Model):
     scan = models.FileField(_("bản quét"), upload_to=upload_path("scans"), blank=True)
     digitised = models.BooleanField(_("đã số hóa"), default=False)
     reused = models.BooleanField(_("tái sử dụng dữ liệu số"), default=False)
+    objects = TrackedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -289,6 +321,7 @@ class SupplementRequest(models.Model):
         null=True,
         blank=True,
     )
+    objects = TrackedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -330,6 +363,7 @@ class Apology(models.Model):
     reason = models.TextField(_("lý do chậm trễ"))
     previous_due_at = models.DateTimeField(_("hẹn trả trước đó"))
     new_due_at = models.DateTimeField(_("hẹn trả lại"))
+    objects = TrackedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -372,6 +406,10 @@ class DossierOpinion(models.Model):
         RETURNED = "returned", _("Trả kết quả")
         APOLOGY = "apology", _("Xin lỗi, hẹn lại ngày trả")
         CANCELLED = "cancelled", _("Hủy hồ sơ")
+        FEE_ADJUSTED = "fee_adjusted", _("Điều chỉnh số tiền phí, lệ phí")
+        FEE_PAID = "fee_paid", _("Thu phí, lệ phí")
+        FEE_WAIVED = "fee_waived", _("Miễn phí, lệ phí")
+        RATED = "rated", _("Ghi nhận đánh giá của người dân")
 
     dossier = models.ForeignKey(
         Dossier, verbose_name=_("hồ sơ"), on_delete=models.CASCADE, related_name="opinions"
@@ -390,6 +428,7 @@ class DossierOpinion(models.Model):
     decision = models.CharField(_("quyết định"), max_length=24, choices=Decision.choices)
     comment = models.TextField(_("ý kiến"), blank=True)
     created_at = models.DateTimeField(_("thời điểm"), default=timezone.now)
+    objects = TrackedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -399,3 +438,95 @@ class DossierOpinion(models.Model):
 
     def __str__(self):
         return f"{self.dossier} — {self.get_decision_display()}"
+
+
+class DossierFee(models.Model):
+    """A fee or charge (phí, lệ phí) the applicant owes for this dossier, copied at receipt from
+    the frozen procedure version's fee items and then paid, or waived, at the desk."""
+
+    class Status(models.TextChoices):
+        DUE = "due", _("Chưa nộp")
+        PAID = "paid", _("Đã nộp")
+        WAIVED = "waived", _("Được miễn")
+
+    class PaymentChannel(models.TextChoices):
+        DESK = "desk", _("Nộp tại Bộ phận tiếp nhận và trả kết quả")
+        ONLINE = "online", _("Thanh toán trực tuyến qua Nền tảng thanh toán quốc gia")
+        BANK_TRANSFER = "bank_transfer", _("Chuyển khoản ngân hàng")
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("hồ sơ"), on_delete=models.CASCADE, related_name="fees"
+    )
+    fee_item = models.ForeignKey(
+        FeeItem,
+        verbose_name=_("khoản phí trong danh mục"),
+        on_delete=models.PROTECT,
+        related_name="dossier_fees",
+        null=True,
+        blank=True,
+    )
+    kind = models.CharField(_("loại"), max_length=8, choices=FeeItem.Kind.choices)
+    name = models.CharField(_("tên phí, lệ phí"), max_length=255)
+    amount = models.DecimalField(
+        _("số tiền phải nộp (đồng)"),
+        max_digits=14,
+        decimal_places=0,
+        validators=[MinValueValidator(0)],
+    )
+    listed_amount = models.DecimalField(
+        _("mức thu theo danh mục (đồng)"),
+        max_digits=14,
+        decimal_places=0,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    basis = models.CharField(_("căn cứ mức thu"), max_length=255, blank=True)
+    adjustment_reason = models.TextField(_("lý do điều chỉnh số tiền"), blank=True)
+    status = models.CharField(
+        _("tình trạng"), max_length=8, choices=Status.choices, default=Status.DUE
+    )
+    paid_at = models.DateTimeField(_("thời điểm nộp"), null=True, blank=True)
+    paid_channel = models.CharField(
+        _("hình thức nộp"), max_length=16, choices=PaymentChannel.choices, blank=True
+    )
+    receipt_number = models.CharField(_("số biên lai, chứng từ"), max_length=64, blank=True)
+    waiver_reason = models.TextField(_("lý do miễn"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người ghi nhận"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    objects = TrackedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("phí, lệ phí của hồ sơ")
+        verbose_name_plural = _("phí, lệ phí của hồ sơ")
+        ordering = ["dossier", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(status="paid", paid_at__isnull=False)
+                    & ~Q(paid_channel="")
+                    & ~Q(receipt_number="")
+                )
+                | (~Q(status="paid") & Q(paid_at__isnull=True, paid_channel="", receipt_number="")),
+                name="dossier_fee_paid_has_payment",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="waived") | ~Q(waiver_reason=""),
+                name="dossier_fee_waiver_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}: {self.amount:,.0f} đ"
+
+    @property
+    def is_payable(self) -> bool:
+        """Counts for the online-payment indicator: something to pay, not waived."""
+        return self.status != self.Status.WAIVED and self.amount > 0

@@ -14,7 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from qms.core import auditlog
 from qms.core.calendar import LimitUnit, WorkingCalendar
 from qms.core.models import OrgUnit, User
 from qms.core.uploads import validate_upload
@@ -24,6 +26,7 @@ from ..models import (
     Dossier,
     DossierComponent,
     DossierDocument,
+    DossierFee,
     DossierOpinion,
     DossierSequence,
     Procedure,
@@ -139,7 +142,7 @@ def _validate_documents(documents):
 def _mark_received(dossier: Dossier, *, actor: User, at: dt.datetime) -> Dossier:
     version = dossier.procedure_version
     due = WorkingCalendar.load().due_at(at, version.time_limit_value, version.time_limit_unit)
-    return _save(
+    _save(
         dossier,
         code=dossier.code or dossier_code_next(agency=dossier.agency, day=timezone.localdate(at)),
         status=S.RECEIVED,
@@ -148,6 +151,8 @@ def _mark_received(dossier: Dossier, *, actor: User, at: dt.datetime) -> Dossier
         due_at=due,
         original_due_at=due,
     )
+    _fee_lines_create(dossier)
+    return dossier
 
 
 @transaction.atomic
@@ -612,3 +617,280 @@ def dossier_apologise(
     _save(dossier, due_at=apology.new_due_at)
     _opinion(dossier, actor=actor, step=K.APPRAISE, decision=D.APOLOGY, comment=reason, at=at)
     return apology
+
+
+# Fees and charges (phí, lệ phí) and the citizen's rating -------------------------------------
+
+F = DossierFee.Status
+FEE_ADJUST = auditlog.action(
+    "dossier_fee.adjust", gettext_lazy("Điều chỉnh số tiền phí, lệ phí của hồ sơ")
+)
+FEE_PAY = auditlog.action("dossier_fee.pay", gettext_lazy("Ghi nhận nộp phí, lệ phí của hồ sơ"))
+FEE_WAIVE = auditlog.action("dossier_fee.waive", gettext_lazy("Miễn phí, lệ phí của hồ sơ"))
+DOSSIER_RATE = auditlog.action("dossier.rate", gettext_lazy("Ghi nhận đánh giá của người dân"))
+#: While a dossier is in one of these states its fee lines can still be paid, waived or
+#: adjusted; a cancelled, withdrawn or refused dossier owes nothing more.
+FEE_OPEN_STATUSES = (S.RECEIVED, S.IN_PROGRESS, S.SUPPLEMENT, S.APPROVED, S.ISSUED, S.RETURNED)
+
+
+def vnd(amount) -> str:
+    """``6.000.000 đồng``: Vietnamese groups thousands with dots."""
+    return _("%(amount)s đồng") % {"amount": f"{amount:,.0f}".replace(",", ".")}
+
+
+def _fee_lines_create(dossier: Dossier) -> list[DossierFee]:
+    """Copy the frozen version's fee items onto the dossier at receipt (once). Each line keeps
+    the listed amount and its basis, so the desk can adjust an amount that depends on the case
+    (with a reason) before it is paid."""
+    if dossier.fees.exists():
+        return []
+    lines = []
+    for item in dossier.procedure_version.fees.order_by("id"):
+        line = DossierFee(
+            dossier=dossier,
+            fee_item=item,
+            kind=item.kind,
+            name=item.name,
+            amount=item.amount,
+            listed_amount=item.amount,
+            basis=item.note,
+        )
+        line.full_clean()
+        line.save()
+        lines.append(line)
+    return lines
+
+
+def _paid_online_sync(dossier: Dossier) -> Dossier:
+    """``Dossier.paid_online`` (indicator 3.6): every line with something to pay — not
+    waived, more than 0 đồng — has been paid online. A dossier with nothing to pay is not
+    counted as paid online (766 leaves it out of the denominator)."""
+    payable = [line for line in dossier.fees.all() if line.is_payable]
+    paid_online = bool(payable) and all(
+        line.status == F.PAID and line.paid_channel == DossierFee.PaymentChannel.ONLINE
+        for line in payable
+    )
+    if dossier.paid_online != paid_online:
+        _save(dossier, paid_online=paid_online)
+    return dossier
+
+
+def _open_fee(fee: DossierFee) -> DossierFee:
+    """The fee line, locked with its dossier (whose ``paid_online`` follows every line), if
+    it can still be acted on; refused otherwise."""
+    dossier = Dossier.objects.select_for_update().get(pk=fee.dossier_id)
+    fee = DossierFee.objects.select_for_update().get(pk=fee.pk)
+    fee.dossier = dossier
+    _require(
+        dossier.status in FEE_OPEN_STATUSES,
+        _(
+            "Hồ sơ %(code)s đang ở trạng thái “%(status)s”: không thu, miễn hay điều chỉnh "
+            "phí, lệ phí."
+        )
+        % {"code": dossier, "status": dossier.get_status_display()},
+    )
+    if fee.status == F.PAID:
+        raise ValidationError(
+            _(
+                "Khoản “%(name)s” đã nộp lúc %(at)s (biên lai, chứng từ số %(receipt)s); "
+                "không thu lần thứ hai."
+            )
+            % {
+                "name": fee.name,
+                "at": timezone.localtime(fee.paid_at).strftime("%H:%M %d/%m/%Y"),
+                "receipt": fee.receipt_number,
+            }
+        )
+    _require(
+        fee.status == F.DUE,
+        _("Khoản “%(name)s” đã được miễn.") % {"name": fee.name},
+    )
+    return fee
+
+
+def _fee_save(fee: DossierFee, *, actor: User, action: str, reason: str = "") -> DossierFee:
+    """Validate and save a fee line; its audit event holds what changed and why."""
+    before = auditlog.snapshot(DossierFee.objects.get(pk=fee.pk))
+    fee.recorded_by = actor
+    if reason:
+        fee._change_reason = reason
+    fee.full_clean()
+    fee.save()
+    old, new = auditlog.changes(before, auditlog.snapshot(fee))
+    auditlog.record(
+        actor=actor,
+        action=action,
+        obj=fee,
+        before=old,
+        after=new,
+        reason=reason,
+        unit=_one_stop_unit(fee.dossier.procedure_version),
+    )
+    _paid_online_sync(fee.dossier)
+    return fee
+
+
+def _fee_opinion(fee: DossierFee, *, actor: User, decision: str, comment: str, at=None):
+    dossier = fee.dossier
+    return _opinion(
+        dossier,
+        actor=actor,
+        step=K.RECEIVE,
+        decision=decision,
+        comment=comment,
+        unit=_one_stop_unit(dossier.procedure_version),
+        at=at,
+    )
+
+
+@transaction.atomic
+def dossier_fee_adjust(*, actor: User, fee: DossierFee, amount, reason: str) -> DossierFee:
+    """Set the amount of a fee line that depends on the case (area, scale of the project…)
+    before it is paid; the reason is kept on the line and the catalogue amount stays beside."""
+    fee = _open_fee(fee)
+    reason = (reason or "").strip()
+    _require(reason, _("Phải ghi rõ lý do điều chỉnh số tiền phí, lệ phí."))
+    _require(
+        amount is not None and amount >= 0 and amount == int(amount),
+        _("Số tiền phải là số nguyên đồng, không âm."),
+    )
+    _require(
+        amount != fee.amount,
+        _("Số tiền mới trùng số tiền hiện tại (%(amount)s).") % {"amount": vnd(fee.amount)},
+    )
+    previous = fee.amount
+    fee.amount, fee.adjustment_reason = amount, reason
+    _fee_save(fee, actor=actor, action=FEE_ADJUST, reason=reason)
+    _fee_opinion(
+        fee,
+        actor=actor,
+        decision=D.FEE_ADJUSTED,
+        comment=_("%(name)s: từ %(old)s thành %(new)s. Lý do: %(reason)s")
+        % {"name": fee.name, "old": vnd(previous), "new": vnd(amount), "reason": reason},
+    )
+    return fee
+
+
+@transaction.atomic
+def dossier_fee_pay(
+    *,
+    actor: User,
+    fee: DossierFee,
+    channel: str,
+    receipt_number: str,
+    at: dt.datetime | None = None,
+) -> DossierFee:
+    """Record that a fee line was paid (at the desk, online through the national payment
+    platform, or by bank transfer) with its receipt number; a line is never paid twice.
+    ``Dossier.paid_online`` follows."""
+    fee = _open_fee(fee)
+    _require(channel in DossierFee.PaymentChannel.values, _("Hình thức nộp tiền không hợp lệ."))
+    receipt_number = (receipt_number or "").strip()
+    _require(receipt_number, _("Phải nhập số biên lai, chứng từ nộp tiền."))
+    _require(
+        fee.amount > 0,
+        _("Khoản “%(name)s” là 0 đồng: không có gì để thu.") % {"name": fee.name},
+    )
+    now = timezone.now()
+    at = at or now
+    _require(at <= now, _("Thời điểm nộp tiền không được sau thời điểm hiện tại."))
+    _require(
+        at >= fee.dossier.submitted_at,
+        _("Thời điểm nộp tiền không được trước thời điểm nộp hồ sơ."),
+    )
+    fee.status, fee.paid_at, fee.paid_channel = F.PAID, at, channel
+    fee.receipt_number = receipt_number
+    _fee_save(fee, actor=actor, action=FEE_PAY)
+    _fee_opinion(
+        fee,
+        actor=actor,
+        decision=D.FEE_PAID,
+        comment=_("%(name)s: %(amount)s — %(channel)s; biên lai, chứng từ số %(receipt)s.")
+        % {
+            "name": fee.name,
+            "amount": vnd(fee.amount),
+            "channel": fee.get_paid_channel_display(),
+            "receipt": receipt_number,
+        },
+        at=at,
+    )
+    return fee
+
+
+@transaction.atomic
+def dossier_fee_waive(*, actor: User, fee: DossierFee, reason: str) -> DossierFee:
+    """Waive a fee line (the applicant is exempt): the legal basis or reason is mandatory."""
+    fee = _open_fee(fee)
+    reason = (reason or "").strip()
+    _require(reason, _("Phải ghi rõ lý do, căn cứ miễn phí, lệ phí."))
+    fee.status, fee.waiver_reason = F.WAIVED, reason
+    _fee_save(fee, actor=actor, action=FEE_WAIVE, reason=reason)
+    _fee_opinion(
+        fee,
+        actor=actor,
+        decision=D.FEE_WAIVED,
+        comment=_("%(name)s (%(amount)s). Lý do: %(reason)s")
+        % {"name": fee.name, "amount": vnd(fee.amount), "reason": reason},
+    )
+    return fee
+
+
+@transaction.atomic
+def dossier_rate(
+    *,
+    actor: User,
+    dossier: Dossier,
+    rating: int,
+    channel: str,
+    comment: str = "",
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """Record the applicant's satisfaction (Không hài lòng / Hài lòng / Rất hài lòng) once the
+    result has been returned. A dossier is rated once: the rating is the citizen's, so a
+    recorded one is never overwritten (its history stays with the record)."""
+    dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    _require(
+        dossier.status == S.RETURNED,
+        _("Chỉ ghi nhận đánh giá sau khi đã trả kết quả cho người nộp (hồ sơ %(code)s).")
+        % {"code": dossier},
+    )
+    _require(
+        dossier.rating is None,
+        _(
+            "Hồ sơ %(code)s đã được đánh giá “%(rating)s” lúc %(at)s; mỗi hồ sơ chỉ ghi nhận "
+            "một lần đánh giá."
+        )
+        % {
+            "code": dossier,
+            "rating": dossier.get_rating_display(),
+            "at": timezone.localtime(dossier.rated_at).strftime("%H:%M %d/%m/%Y")
+            if dossier.rated_at
+            else "",
+        },
+    )
+    _require(rating in Dossier.Rating.values, _("Mức đánh giá không hợp lệ."))
+    _require(channel in Dossier.RatingChannel.values, _("Kênh đánh giá không hợp lệ."))
+    at = at or timezone.now()
+    comment = (comment or "").strip()
+    _save(dossier, rating=rating, rating_channel=channel, rating_comment=comment, rated_at=at)
+    unit = _one_stop_unit(dossier.procedure_version)
+    auditlog.record(
+        actor=actor,
+        action=DOSSIER_RATE,
+        obj=dossier,
+        after=auditlog.snapshot(
+            dossier, fields=("rating", "rating_channel", "rating_comment", "rated_at")
+        ),
+        unit=unit,
+    )
+    label = dossier.get_rating_display()
+    _opinion(
+        dossier,
+        actor=actor,
+        step=K.RETURN,
+        decision=D.RATED,
+        comment=f"{label}. {comment}" if comment else str(label),
+        unit=unit,
+        at=at,
+    )
+    return dossier

@@ -7,8 +7,8 @@ Celery broker on the file system under ``var/``.
 
 from pathlib import Path
 
-from celery.schedules import crontab
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent

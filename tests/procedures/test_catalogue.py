@@ -4,9 +4,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-
-from qms.core.auditlog import events_for
-from qms.core.models import AuditEvent
 from django.core.exceptions import ValidationError
 
 from procedures.demo import load_demo_catalogue
@@ -25,8 +22,9 @@ from procedures.services.catalogue import (
     procedure_upsert,
     procedure_version_save,
 )
+from qms.core.auditlog import events_for
 from qms.core.calendar import LimitUnit
-from qms.core.models import OrgUnit, User
+from qms.core.models import AuditEvent, OrgUnit, User
 
 pytestmark = pytest.mark.django_db
 

@@ -117,7 +117,9 @@ def test_dossier_from_receipt_to_returned_result_with_supplement_and_send_back(c
         dossier, "appraise", {"decision": "propose_grant", "opinion": "Đã bổ sung căn cứ"}
     )
     office.as_user("truongphong").do(dossier, "review", {"decision": "agree", "comment": ""})
-    office.as_user("giamdoc").do(dossier, "approve", {"decision": "approve", "comment": ""})
+    office.as_user("giamdoc").do(
+        dossier, "approve", {"decision": "approve", "comment": "", "password": DEMO_PASSWORD}
+    )
     assert dossier.status == Dossier.Status.APPROVED
     office.as_user("vanthu").do(
         dossier,
@@ -226,8 +228,8 @@ def test_late_dossier_gets_one_apology_and_raises_a_nonconformity(client, catalo
     office.as_user("truongphong").do(dossier, "assign", {"handler": _user("chuyenvien").pk})
     # The appointment has passed (as if the dossier had been received weeks ago).
     past = timezone.now() - dt.timedelta(days=30)
-    Dossier.objects.filter(pk=dossier.pk).update(due_at=past, original_due_at=past)
-    dossier.refresh_from_db()
+    dossier.due_at = dossier.original_due_at = past
+    dossier.save(update_fields=["due_at", "original_due_at"])
     new_day = timezone.localdate() + dt.timedelta(days=7)
     while new_day.weekday() >= 5:
         new_day += dt.timedelta(days=1)
@@ -252,7 +254,9 @@ def test_late_dossier_gets_one_apology_and_raises_a_nonconformity(client, catalo
         dossier, "appraise", {"decision": "propose_grant", "opinion": "Đạt"}
     )
     office.as_user("truongphong").do(dossier, "review", {"decision": "agree"})
-    office.as_user("giamdoc").do(dossier, "approve", {"decision": "approve"})
+    office.as_user("giamdoc").do(
+        dossier, "approve", {"decision": "approve", "password": DEMO_PASSWORD}
+    )
     office.as_user("vanthu").do(dossier, "issue", {"number": "7/GP", "date": timezone.localdate()})
     assert dossier.is_late  # the apology's new date does not make it on time
     nonconformity = Nonconformity.objects.get(dossier=dossier)
