@@ -3,10 +3,16 @@
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from procedures.models import Dossier
+from qms.core import auditlog
 
 from .models import Nonconformity
+
+NONCONFORMITY_RAISE = auditlog.action(
+    "nonconformity.raise", gettext_lazy("Ghi nhận sự không phù hợp")
+)
 
 
 @transaction.atomic
@@ -44,4 +50,12 @@ def nonconformity_raise_for_late_dossier(*, dossier: Dossier) -> Nonconformity:
     )
     nonconformity.full_clean()
     nonconformity.save()
+    auditlog.record(
+        actor=None,
+        action=NONCONFORMITY_RAISE,
+        obj=nonconformity,
+        unit=nonconformity.unit,
+        after=auditlog.snapshot(nonconformity),
+        reason=_("Tự động: hồ sơ %(code)s giải quyết trễ hạn.") % {"code": dossier.code},
+    )
     return nonconformity

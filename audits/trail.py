@@ -131,8 +131,11 @@ def _actor(user) -> str:
     return user.get_full_name() or user.username
 
 
-def _history_entries(model, rows) -> list[Entry]:
-    """Entries from history rows of one model (rows of several objects, oldest first)."""
+def _history_entries(model, rows, record_name=None) -> list[Entry]:
+    """Entries from history rows of one model (rows of several objects, oldest first).
+
+    Rows are named by their model and id (``record_name`` for the record itself): a model's
+    ``__str__`` may follow foreign keys, one query per row."""
     entries = []
     names = [n for n in _history_fields(model.history.model) if n != "id"]
     previous_of = {}
@@ -145,7 +148,7 @@ def _history_entries(model, rows) -> list[Entry]:
                 actor=_actor(row.history_user),
                 title=f"{HISTORY_TYPES.get(row.history_type, row.history_type)} "
                 f"{model._meta.verbose_name}",
-                record=str(row.instance) if row.history_type != "-" else str(row.id),
+                record=record_name or f"{model._meta.verbose_name} #{row.id}",
                 changes=_row_changes(model, row, previous, names),
                 reason=row.history_change_reason or "",
                 history_id=row.history_id,
@@ -266,7 +269,7 @@ def record_trail(object_type: str, object_id: str) -> Trail:
             .select_related("history_user")
             .order_by("history_date", "history_id")
         )
-        entries += _history_entries(model, versions)
+        entries += _history_entries(model, versions, str(obj) if obj is not None else None)
         for child, attname in _children(model):
             rows = (
                 child.history.filter(**{attname: object_id})

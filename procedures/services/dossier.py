@@ -66,7 +66,25 @@ def _require_status(dossier: Dossier, *allowed):
         )
 
 
-def _opinion(dossier, *, actor, step, decision, comment="", unit=None, task_id=None, at=None):
+#: One audit-log action per decision a dossier service records (``dossier.<decision>``).
+DOSSIER_ACTIONS = {value: auditlog.action(f"dossier.{value}", label) for value, label in D.choices}
+
+
+def _opinion(
+    dossier,
+    *,
+    actor,
+    step,
+    decision,
+    comment="",
+    unit=None,
+    task_id=None,
+    at=None,
+    audit=True,
+):
+    """Record who decided what at ``step``, and the business action's audit-log event with
+    the dossier's values changed by :func:`_save` since the last event (``audit=False`` where
+    the service writes its own event)."""
     opinion = DossierOpinion(
         dossier=dossier,
         step=step,
@@ -79,14 +97,34 @@ def _opinion(dossier, *, actor, step, decision, comment="", unit=None, task_id=N
     )
     opinion.full_clean()
     opinion.save()
+    before, after = getattr(dossier, "_audit_pending", ({}, {}))
+    dossier._audit_pending = ({}, {})
+    if audit:
+        auditlog.record(
+            actor=actor,
+            action=DOSSIER_ACTIONS[decision],
+            obj=dossier,
+            unit=opinion.unit,
+            before=before or None,
+            after={**after, "step": step, "task": task_id} if task_id else {**after, "step": step},
+            reason=comment,
+        )
     return opinion
 
 
 def _save(dossier: Dossier, **changes) -> Dossier:
+    """Change ``dossier`` and remember the values before and after for the action's event."""
+    old = auditlog.snapshot(dossier, fields=list(changes)) if dossier.pk else {}
     for name, value in changes.items():
         setattr(dossier, name, value)
     dossier.full_clean()
     dossier.save()
+    before, after = auditlog.changes(old, auditlog.snapshot(dossier, fields=list(changes)))
+    pending_before, pending_after = getattr(dossier, "_audit_pending", ({}, {}))
+    dossier._audit_pending = (
+        {**before, **pending_before},  # the earliest value before the action
+        {**pending_after, **after},
+    )
     return dossier
 
 
@@ -740,6 +778,7 @@ def _fee_opinion(fee: DossierFee, *, actor: User, decision: str, comment: str, a
         comment=comment,
         unit=_one_stop_unit(dossier.procedure_version),
         at=at,
+        audit=False,  # the fee services write their own event
     )
 
 
@@ -892,5 +931,6 @@ def dossier_rate(
         comment=f"{label}. {comment}" if comment else str(label),
         unit=unit,
         at=at,
+        audit=False,  # recorded above
     )
     return dossier
