@@ -17,10 +17,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
 
+from procedures.models import Dossier
+from procedures.signing import dossier_signatures
 from qms.core import auditlog
 from qms.core.models import AuditChainHead, OrgUnit, User
 from qms.core.pdf import render_pdf
 from qms.core.selectors import agency_current
+from qms.core.signatures import signatures_of
 
 from . import trail as trails
 
@@ -180,12 +183,24 @@ class TrailMixin(AuditorMixin):
         return trails.record_trail(self.kwargs["object_type"], str(self.kwargs["object_id"]))
 
 
+def record_signatures(obj) -> list[dict]:
+    """The record's electronic signatures and whether each still holds (dossiers know what
+    their signature covers; for other records the stored hash is shown as recorded)."""
+    if obj is None:
+        return []
+    if isinstance(obj, Dossier):
+        return dossier_signatures(obj)
+    return [{"signature": s, "valid": None, "changed": []} for s in signatures_of(obj)]
+
+
 class TrailView(TrailMixin, generic.TemplateView):
     template_name = "audits/trail.html"
 
     def get_context_data(self, **kwargs):
         trail = self.get_trail()
-        return super().get_context_data(trail=trail, **kwargs)
+        return super().get_context_data(
+            trail=trail, signatures=record_signatures(trail.obj), **kwargs
+        )
 
 
 class DiffView(TrailMixin, generic.TemplateView):
@@ -223,6 +238,7 @@ class TrailPdfView(TrailMixin, generic.View):
             "trail": trail,
             "checks": checks,
             "all_ok": all(c.ok for c in checks),
+            "signatures": record_signatures(trail.obj),
             "head": AuditChainHead.objects.filter(pk=1).first(),
             "printed_at": timezone.localtime(),
             "printed_by": request.user,

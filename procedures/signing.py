@@ -11,22 +11,28 @@ from __future__ import annotations
 from qms.core.models import Signature
 from qms.core.signatures import changed_fields, signature_valid, signatures_of
 
-from .models import Dossier, DossierOpinion
+from .models import Dossier, DossierOpinion, ProcedureVersion
 
 PURPOSE_DECISION = "dossier.decision"
 D = DossierOpinion.Decision
 MEANINGS = {D.APPROVE: Signature.Meaning.APPROVED, D.REFUSE: Signature.Meaning.REFUSED}
 
 
-def dossier_decision_content(dossier: Dossier, opinion: DossierOpinion) -> dict:
-    proposal = (
-        dossier.opinions.filter(
-            decision__in=[D.PROPOSE_GRANT, D.PROPOSE_REFUSAL], created_at__lte=opinion.created_at
-        )
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    version = dossier.procedure_version
+def dossier_decision_content(
+    dossier: Dossier, opinion: DossierOpinion, *, opinions=None, version=None
+) -> dict:
+    """The signed content of ``opinion`` (``opinions`` and ``version`` may be passed in,
+    already loaded, to keep a page's query count fixed)."""
+    if opinions is None:
+        opinions = list(dossier.opinions.order_by("created_at", "id"))
+    proposals = [
+        o
+        for o in opinions
+        if o.decision in (D.PROPOSE_GRANT, D.PROPOSE_REFUSAL)
+        and (o.created_at, o.pk) <= (opinion.created_at, opinion.pk)
+    ]
+    proposal = max(proposals, key=lambda o: (o.created_at, o.pk), default=None)
+    version = version or dossier.procedure_version
     return {
         "dossier": dossier.code,
         "procedure": f"{version.procedure.code} {version.procedure.name}".strip(),
@@ -42,17 +48,23 @@ def dossier_decision_content(dossier: Dossier, opinion: DossierOpinion) -> dict:
     }
 
 
-def _decision_opinion(dossier: Dossier, signature: Signature):
-    opinion_id = (signature.content or {}).get("opinion")
-    return next((o for o in dossier.opinions.all() if o.pk == opinion_id), None)
-
-
 def dossier_signatures(dossier: Dossier) -> list[dict]:
-    """Each signature on the dossier with whether it still holds and, if not, what changed."""
+    """Each signature on the dossier with whether it still holds and, if not, what changed.
+    Three queries whatever the number of signatures and opinions."""
+    signatures = list(signatures_of(dossier).filter(purpose=PURPOSE_DECISION))
+    opinions = list(dossier.opinions.order_by("created_at", "id"))
+    version = ProcedureVersion.objects.select_related("procedure").get(
+        pk=dossier.procedure_version_id
+    )
+    by_id = {o.pk: o for o in opinions}
     result = []
-    for signature in signatures_of(dossier).filter(purpose=PURPOSE_DECISION):
-        opinion = _decision_opinion(dossier, signature)
-        current = dossier_decision_content(dossier, opinion) if opinion else {}
+    for signature in signatures:
+        opinion = by_id.get((signature.content or {}).get("opinion"))
+        current = (
+            dossier_decision_content(dossier, opinion, opinions=opinions, version=version)
+            if opinion
+            else {}
+        )
         valid = bool(opinion) and signature_valid(signature, current)
         result.append(
             {

@@ -198,3 +198,37 @@ def test_tracked_models_refuse_writes_that_bypass_history(demo):
     with pytest.raises(UntrackedWriteError):
         OrgUnit.objects.bulk_create([OrgUnit(code="x", name="X", kind="office")])
     assert User.objects.get(username="motcua").first_name == "Mai"
+
+
+def test_bulk_appended_events_are_the_same_shape_and_verify(events):
+    actor = User.objects.get(username="thuky")
+    unit = OrgUnit.objects.get(code="van-phong")
+    values = {
+        "action": "test.action",
+        "object_type": "core.orgunit",
+        "object_id": str(unit.pk),
+        "object_repr": "Văn phòng Sở",
+        "unit_id": unit.pk,
+        "before": {"a": 1},
+        "after": {"a": 2},
+        "reason": "Hàng loạt",
+    }
+    single = auditlog.record(
+        actor=actor, unit=unit, **{k: v for k, v in values.items() if k != "unit_id"}
+    )
+    last = auditlog.record_many([{**values, "actor": actor} for _ in range(3)], batch_size=2)
+
+    bulk = AuditEvent.objects.get(seq=last)
+    fields = [
+        "actor_id",
+        "actor_name",
+        "action",
+        "object_type",
+        "object_id",
+        "unit_id",
+        "before",
+        "after",
+        "reason",
+    ]
+    assert [getattr(bulk, f) for f in fields] == [getattr(single, f) for f in fields]
+    assert "toàn vẹn" in verify_command()

@@ -82,6 +82,15 @@ def test_approval_is_signed_and_shown_until_the_signed_content_changes(client, a
     assert not shown["valid"] and shown["changed"] == ["applicant"]
     page = client.get(f"/workflow/dossiers/{dossier.pk}/").content.decode()
     assert "Chữ ký không còn hiệu lực" in page
+    # The auditor's trail and its certified copy say the same.
+    client.force_login(_user("danhgia"))
+    trail = client.get(f"/audits/records/procedures.dossier/{dossier.pk}/").content.decode()
+    assert "Chữ ký không còn hiệu lực" in trail
+    copy = client.get(f"/audits/records/procedures.dossier/{dossier.pk}/trail.pdf")
+    text = " ".join(
+        " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(copy.content)).pages
+    )
+    assert "CHỮ KÝ KHÔNG CÒN HIỆU LỰC" in text
 
 
 def test_sending_back_needs_no_signature(at_approval):
