@@ -6,23 +6,19 @@ Tết 2025 for state offices (DOMAIN.md §3, ``holidays`` VN): Sat 25/01 – Sun
 weekdays Mon 27/01 – Fri 31/01 off; Fri 24/01 is the last working day before it and Mon 03/02
 the first one after. Verified case: received Fri 24/01/2025 + 10 working days → Fri 14/02/2025.
 
-The clock is frozen with :func:`frozen`: viewflow stamps its tasks with ``timezone.now``
-imported into its own modules and as field defaults, so patching ``django.utils.timezone.now``
-alone would leave ``Task.created`` (from which every step deadline counts) on the real clock.
+The clock is frozen with the project's :func:`workflows.demo.clock_at` (the demo's late dossier
+uses it): it freezes ``django.utils.timezone.now`` for every holder of that function, viewflow's
+task stamps included (``Task.created``, from which every step deadline counts).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import sys
-from contextlib import ExitStack, contextmanager
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
-from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 from viewflow.workflow.models import Task
@@ -34,6 +30,7 @@ from qms.core.calendar import WorkingCalendar
 from qms.core.demo import load_demo
 from qms.core.models import User
 from tests.workflows.test_dossier_flow import Office
+from workflows.demo import clock_at
 from workflows.flows import DossierFlow
 from workflows.handovers import dossier_process
 from workflows.tasks import fire_workflow_timers
@@ -50,37 +47,6 @@ FIRST_DAY_AFTER_TET = D(2025, 2, 3)
 
 def at(year, month, day, hour=8, minute=30) -> dt.datetime:
     return dt.datetime(year, month, day, hour, minute, tzinfo=VN)
-
-
-# --- the frozen clock -------------------------------------------------------------------------
-
-_REAL_NOW = timezone.now
-
-
-@contextmanager
-def frozen(moment: dt.datetime):
-    """Every ``timezone.now`` the product and viewflow call returns ``moment``: the module
-    attribute, each module that imported ``now`` by name, and model fields whose default is
-    ``timezone.now`` (``Task.created``, ``Process.created``)."""
-    assert timezone.is_aware(moment)
-
-    def fake_now():
-        return moment
-
-    with ExitStack() as stack:
-        stack.enter_context(mock.patch("django.utils.timezone.now", fake_now))
-        for module in list(sys.modules.values()):
-            namespace = getattr(module, "__dict__", None)
-            if module is timezone or not isinstance(namespace, dict):
-                continue
-            if namespace.get("now") is _REAL_NOW:
-                stack.enter_context(mock.patch.object(module, "now", fake_now))
-        for model in apps.get_models():
-            for field in model._meta.concrete_fields:
-                if field.default is _REAL_NOW:
-                    # Field caches its default callable in ``_get_default``.
-                    stack.enter_context(mock.patch.dict(field.__dict__, {"_get_default": fake_now}))
-        yield moment
 
 
 def local(value: dt.datetime) -> dt.datetime:
@@ -122,12 +88,12 @@ def office(client):
 
 
 def receive_at(office, procedure, moment) -> Dossier:
-    with frozen(moment):
+    with clock_at(moment):
         return office.as_user("motcua").receive(procedure)
 
 
 def step_at(office, username, dossier, node, data, moment):
-    with frozen(moment):
+    with clock_at(moment):
         return office.as_user(username).do(dossier, node, data)
 
 
@@ -192,7 +158,7 @@ def test_receipt_on_the_last_working_day_before_tet_is_due_after_it(
     )
     assert dossier.original_due_at == dossier.due_at == dossier.legal_due_at
 
-    with frozen(at(2025, 1, 24, 8, 35)):
+    with clock_at(at(2025, 1, 24, 8, 35)):
         detail = client.get(f"/workflow/dossiers/{dossier.pk}/")
         receipt = client.get(f"/workflow/dossiers/{dossier.pk}/forms/receipt.pdf")
     assert f"{due:%H:%M %d/%m/%Y}" in detail.content.decode(), "Trang hồ sơ phải ghi ngày hẹn trả"
@@ -211,7 +177,7 @@ def test_incomplete_dossier_completed_after_tet_counts_from_the_completion(offic
     """Mẫu 02 at the desk on 24/01: the clock has not started; the documents brought on
     Mon 03/02 start it then: 03/02 + 10 working days = Mon 17/02/2025."""
     first = procedure.versions.get().components.order_by("order").first()
-    with frozen(at(2025, 1, 24, 10, 0)):
+    with clock_at(at(2025, 1, 24, 10, 0)):
         dossier = office.as_user("motcua").receive(
             procedure, decision="incomplete", missing=[first.name]
         )
@@ -253,7 +219,7 @@ def test_step_deadlines_skip_tet_and_their_timers_do_not_fire_during_it(office, 
         f"{local(timer_of(assign).scheduled):%H:%M %d/%m/%Y}"
     )
     # The unit head opens the task: the page shows the same deadline.
-    with frozen(at(2025, 1, 24, 16, 10)):
+    with clock_at(at(2025, 1, 24, 16, 10)):
         office.as_user("truongphong")
         base = f"/workflow/flows/dossier/{assign.process_id}/assign/{assign.pk}"
         assert client.post(f"{base}/assign/").status_code == 302
@@ -280,10 +246,10 @@ def test_step_deadlines_skip_tet_and_their_timers_do_not_fire_during_it(office, 
 
     # Celery beat during Tết and in the first week after it: nothing is overdue yet.
     for moment in (at(2025, 1, 29, 9, 0), at(2025, 2, 3, 10, 30), at(2025, 2, 10, 16, 29)):
-        with frozen(moment):
+        with clock_at(moment):
             assert fire_workflow_timers() == 0, f"Chưa quá hạn lúc {moment:%H:%M %d/%m/%Y}"
         assert overdue_tasks(dossier) == []
-    with frozen(at(2025, 2, 10, 16, 31)):
+    with clock_at(at(2025, 2, 10, 16, 31)):
         assert fire_workflow_timers() == 1, "Quá 16:30 10/02/2025: bước thẩm định quá hạn"
     appraise_timer.refresh_from_db()
     assert appraise_timer.status == STATUS.DONE
@@ -304,7 +270,7 @@ def test_step_deadlines_skip_tet_and_their_timers_do_not_fire_during_it(office, 
 def test_the_overdue_record_names_the_step_that_ran_late(office, procedure):
     dossier = receive_at(office, procedure, at(2025, 1, 24, 16, 45))
     transfer = task_of(dossier, "transfer")
-    with frozen(at(2025, 2, 3, 8, 1)):
+    with clock_at(at(2025, 2, 3, 8, 1)):
         assert fire_workflow_timers() == 1
     assert overdue_tasks(dossier) == [transfer.pk], (
         f"Phải ghi bước chuyển hồ sơ #{transfer.pk} quá hạn, không phải bộ hẹn giờ "
@@ -359,7 +325,7 @@ def test_supplement_over_tet_moves_the_appointment_by_working_days_only(office, 
     assert local(timer_of(appraise).scheduled) == at(2025, 2, 12, 9, 0)
 
     # Mẫu 05 shows the original appointment and the moved one.
-    with frozen(at(2025, 2, 4, 9, 30)):
+    with clock_at(at(2025, 2, 4, 9, 30)):
         office.as_user("truongphong")
         control = client.get(f"/workflow/dossiers/{dossier.pk}/forms/control.pdf")
     text = pdf_text(control.content)
@@ -402,7 +368,7 @@ def test_transfer_after_the_cut_off_before_tet_is_due_on_the_first_working_day_a
     assert local(dossier.legal_due_at) == at(2025, 2, 14, 17, 0)
 
     # The desk's task page shows it, and the timer stays quiet through Tết.
-    with frozen(received + dt.timedelta(minutes=5)):
+    with clock_at(received + dt.timedelta(minutes=5)):
         base = f"/workflow/flows/dossier/{transfer.process_id}/transfer/{transfer.pk}"
         assert client.post(f"{base}/assign/").status_code == 302
         page = client.get(f"{base}/execute/")
@@ -411,10 +377,10 @@ def test_transfer_after_the_cut_off_before_tet_is_due_on_the_first_working_day_a
     if transfer_by.date() > LAST_DAY_BEFORE_TET:
         quiet += [at(2025, 1, 24, 17, 30), at(2025, 1, 31, 16, 0), at(2025, 2, 2, 23, 59)]
     for moment in quiet:
-        with frozen(moment):
+        with clock_at(moment):
             assert fire_workflow_timers() == 0, (
                 f"Lúc {moment:%H:%M %d/%m/%Y} chưa đến hạn chuyển {transfer_by:%H:%M %d/%m/%Y}"
             )
-    with frozen(transfer_by + dt.timedelta(minutes=1)):
+    with clock_at(transfer_by + dt.timedelta(minutes=1)):
         assert fire_workflow_timers() == 1, "Quá hạn chuyển hồ sơ: hẹn giờ phải kích hoạt"
     assert len(overdue_tasks(dossier)) == 1

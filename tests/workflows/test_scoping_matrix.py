@@ -9,7 +9,8 @@ The rule under test is ``procedures.selectors.dossiers_visible_to``: members of 
 see its dossiers and nothing of another unit's (a 404, never a 403 that says the dossier exists);
 the one-stop desk and the office's clerks hold a step of every procedure's internal process and
 so see every dossier; directors, the quality manager, internal auditors and the administrator
-see all. Seeing is not acting: an auditor's or the quality manager's POSTs change nothing.
+see all. Seeing is not acting: the POSTs of an auditor, of the quality manager or of another
+unit's member change nothing.
 """
 
 from __future__ import annotations
@@ -24,19 +25,20 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 from viewflow.workflow.models import Process, Task
-from viewflow.workflow.status import STATUS
+from viewflow.workflow.status import PROCESS, STATUS
 
 from procedures.demo import load_demo_catalogue
 from procedures.models import (
     Apology,
     Dossier,
+    DossierFee,
     DossierOpinion,
     FormTemplate,
     Procedure,
     SupplementRequest,
 )
 from qms.core.calendar import WorkingCalendar
-from qms.core.demo import load_demo
+from qms.core.demo import DEMO_PASSWORD, load_demo
 from qms.core.models import User
 from workflows.demo import APPLICANTS, DemoOffice, load_demo_dossiers
 from workflows.flows import DossierFlow
@@ -53,6 +55,7 @@ HIDDEN = "404"  # as if the dossier did not exist
 LISTED = "listed"  # the page opens and lists the dossier
 ABSENT = "absent"  # the page opens and does not list it
 ADMIN_LOGIN = "admin-login"  # not staff: sent to the admin's login page
+FORBIDDEN = "403"  # the whole workspace is closed to the role, whatever the record
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class Role:
     away: str
     #: Sees the other unit's dossier too.
     sees_all: bool
+    #: Opens the internal auditor's workspace (``core.view_auditevent``).
+    audits: bool = False
 
 
 ENV, WATER, LAND = "moi-truong", "tai-nguyen-nuoc", "dat-dai"
@@ -76,13 +81,13 @@ ROLES = [
     Role("truongphong.nuoc", "trưởng Phòng TN nước", WATER, ENV, False),
     Role("chuyenvien.datdai", "chuyên viên Phòng Đất đai", LAND, ENV, False),
     Role("truongphong.datdai", "trưởng Phòng Đất đai", LAND, ENV, False),
-    Role("giamdoc", "Giám đốc Sở", ENV, WATER, True),
-    Role("phogiamdoc", "Phó Giám đốc Sở", ENV, WATER, True),
+    Role("giamdoc", "Giám đốc Sở", ENV, WATER, True, audits=True),
+    Role("phogiamdoc", "Phó Giám đốc Sở", ENV, WATER, True, audits=True),
     # The office's clerk issues every procedure's result.
     Role("vanthu", "văn thư", ENV, WATER, True),
-    Role("thuky", "thư ký ISO (quản lý chất lượng)", ENV, WATER, True),
-    Role("danhgia", "chuyên gia đánh giá nội bộ", ENV, WATER, True),
-    Role("admin", "quản trị hệ thống", ENV, WATER, True),
+    Role("thuky", "thư ký ISO (quản lý chất lượng)", ENV, WATER, True, audits=True),
+    Role("danhgia", "chuyên gia đánh giá nội bộ", ENV, WATER, True, audits=True),
+    Role("admin", "quản trị hệ thống", ENV, WATER, True, audits=True),
 ]
 ROLE = {role.username: role for role in ROLES}
 
@@ -98,7 +103,14 @@ FORM_DOSSIERS = {
     FormTemplate.Kind.REFUSAL: {ENV: "env_refused", WATER: "water_refused"},
 }
 
-DOSSIER_PAGES = ["detail", "process", "process_chart", "task_detail", "admin_change"]
+DOSSIER_PAGES = [
+    "detail",
+    "process",
+    "process_chart",
+    "task_detail",
+    "admin_change",
+    "audit_trail",
+]
 FORM_PAGES = [f"form:{kind}" for kind in FORM_DOSSIERS]
 LIST_PAGES = [
     "register",
@@ -185,6 +197,8 @@ KNOWN_BUGS = {
 
 def _expected(role: Role, page: str, which: str) -> str:
     visible = which == "own" or role.sees_all
+    if page == "audit_trail":
+        return OK if role.audits else FORBIDDEN
     if page in ("admin_change", "admin_changelist"):
         if role.username != "admin":
             return ADMIN_LOGIN
@@ -246,15 +260,26 @@ class World:
 
 
 def _open_at(unit: str, node: str) -> Dossier:
-    """The demo dossier of ``unit`` whose open step is ``node``."""
-    task = Task.objects.get(
-        flow_task=getattr(DossierFlow, node),
-        status__in=[STATUS.NEW, STATUS.ASSIGNED],
-        process__in=Process.objects.filter(
-            artifact_object_id__in=Dossier.objects.filter(handling_unit__code=unit).values("pk")
-        ),
+    """The (first) demo dossier of ``unit`` whose open step is ``node``."""
+    task = (
+        Task.objects.filter(
+            flow_task=getattr(DossierFlow, node),
+            status__in=[STATUS.NEW, STATUS.ASSIGNED],
+            process__in=Process.objects.filter(
+                artifact_object_id__in=Dossier.objects.filter(handling_unit__code=unit).values("pk")
+            ),
+        )
+        .order_by("pk")
+        .first()
     )
+    assert task is not None, f"Bản trình diễn không còn hồ sơ của {unit} chờ bước {node}"
     return Dossier.objects.get(pk=task.process.artifact_object_id)
+
+
+def _first(unit: str, status: str) -> Dossier:
+    dossier = Dossier.objects.filter(handling_unit__code=unit, status=status).order_by("pk").first()
+    assert dossier is not None, f"Bản trình diễn không còn hồ sơ {status} của {unit}"
+    return dossier
 
 
 def _walk(office, dossier, head, specialist, *, until):
@@ -290,11 +315,9 @@ def _build_world() -> World:
         "env_issue": _open_at(ENV, "issue"),
         "env_return": _open_at(ENV, "return_result"),
         "env_supplement": _open_at(ENV, "supplement"),
-        "env_done": Dossier.objects.get(handling_unit__code=ENV, status="returned"),
+        "env_done": _first(ENV, "returned"),
         "water_appraise": _open_at(WATER, "appraise"),
-        "water_refused": Dossier.objects.get(
-            handling_unit__code=WATER, status="refused_at_receipt"
-        ),
+        "water_refused": _first(WATER, "refused_at_receipt"),
     }
     # What the demo does not have: a dossier waiting for the water unit's head, one of the water
     # unit waiting for a supplement, a refusal of the environment unit, a land dossier, apologies.
@@ -329,6 +352,7 @@ def _build_world() -> World:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
+    """The demo, built once for the module inside a transaction rolled back at its end."""
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
@@ -387,11 +411,8 @@ def _listing(world: World, client, page: str) -> tuple[int, set[str], str]:
         "admin_changelist": "/admin/procedures/dossier/",
     }
     url = urls[page]
-    # The task list hides finished tasks as soon as its filter form is bound (a "page"
-    # parameter binds it): asking for every status keeps all pages the same list.
-    params = {"status": [value for value, _label in STATUS.choices]} if page == "task_list" else {}
     with_code = {key: d for key, d in world.dossiers.items() if d.code}
-    response = client.get(url, params)
+    response = client.get(url)
     if response.status_code != 200:
         return response.status_code, set(), response.get("Location", "")
     if page in ("register.xlsx", "register.pdf"):
@@ -403,7 +424,22 @@ def _listing(world: World, client, page: str) -> tuple[int, set[str], str]:
             text = " ".join(p.extract_text() for p in reader.pages)
         text = _squash(text)  # a code may wrap inside a narrow column
         return 200, {key for key, d in with_code.items() if d.code in text}, ""
-    html, contexts = _more_pages(client, url, params, response)
+    # viewflow's task and process lists hide finished rows as soon as their filter form is bound
+    # (a "page" parameter binds it, see test_task_list_next_page_opens): they are read status
+    # by status, so that every page is a page of the same list.
+    if page == "task_list":
+        queries = [{"status": [value for value, _label in STATUS.choices]}]
+    elif page == "process_list":
+        queries = [{"status": value} for value, _label in PROCESS.choices]
+    else:
+        queries = [{}]
+    html, contexts = "", []
+    for params in queries:
+        response = client.get(url, params) if params else response
+        assert response.status_code == 200, f"{url} {params}: {response.status_code}"
+        more_html, more_contexts = _more_pages(client, url, params, response)
+        html += more_html
+        contexts += more_contexts
     if page == "kanban":
         # The kanban cards show "#process/task", not the dossier's code.
         processes = {
@@ -429,6 +465,8 @@ def _dossier_url(page: str, dossier: Dossier) -> str:
         return f"/workflow/dossiers/{dossier.pk}/forms/{page.removeprefix('form:')}.pdf"
     if page == "admin_change":
         return f"/admin/procedures/dossier/{dossier.pk}/change/"
+    if page == "audit_trail":
+        return f"/audits/records/procedures.dossier/{dossier.pk}/"
     process = _process(dossier)
     if page == "process":
         return f"{FLOW}/{process.pk}/"
@@ -455,7 +493,7 @@ def test_scoping_matrix(world, client, stub_pdf, username, page, which, expected
     unit = "đơn vị mình" if which == "own" else "đơn vị khác"
     where = f"{role.label} ({username}), {page}, hồ sơ {dossier} của {unit}"
 
-    if expected in (OK, HIDDEN) or page == "admin_change":
+    if expected in (OK, HIDDEN, FORBIDDEN) or page == "admin_change":
         url = _dossier_url(page, dossier)
         response = client.get(url)
         if expected == ADMIN_LOGIN:
@@ -468,7 +506,7 @@ def test_scoping_matrix(world, client, stub_pdf, username, page, which, expected
         if expected == OK and page.startswith("form:"):
             assert response.content.startswith(b"%PDF"), where
             assert stub_pdf == [(dossier.pk, page.removeprefix("form:"))], where
-        if expected == OK and page in ("detail", "process", "admin_change"):
+        if expected == OK and page in ("detail", "process", "admin_change", "audit_trail"):
             assert str(dossier) in response.content.decode(), f"{where}: trang phải ghi mã hồ sơ"
         return
 
@@ -534,10 +572,15 @@ CHANGING_POSTS = [
     ("undo", "env_assign", "transfer"),
     ("cancel", "env_assign", "assign"),
     ("cancel_process", "env_assign", None),
+    ("fee_pay", "env_assign", None),
+    ("fee_waive", "env_assign", None),
+    ("fee_adjust", "env_assign", None),
+    ("rating", "env_done", None),
     ("admin_change", "env_assign", None),
 ]
-#: Roles that see every dossier but hold no step of its internal process.
-OBSERVERS = ["danhgia", "thuky"]
+#: The internal auditor and the quality manager see every dossier but hold no step of its
+#: internal process; a specialist of another unit does not even see the environment unit's.
+OUTSIDERS = ["danhgia", "thuky", "chuyenvien.nuoc"]
 
 
 def _step_data(node, dossier):
@@ -547,7 +590,7 @@ def _step_data(node, dossier):
         "assign": {"handler": User.objects.get(username=handler).pk},
         "appraise": {"decision": "propose_grant", "opinion": "Đủ điều kiện"},
         "review": {"decision": "agree"},
-        "approve": {"decision": "approve"},
+        "approve": {"decision": "approve", "password": DEMO_PASSWORD},
         "issue": {"number": "99/GP-STNMT", "date": timezone.localdate().isoformat()},
         "return_result": {"note": "Trả trực tiếp"},
         "supplement": {"note": "Đã nhận bổ sung"},
@@ -564,15 +607,32 @@ def _state():
         ),
         list(Task.objects.order_by("pk").values_list("pk", "status", "owner_id", "finished")),
         list(Process.objects.order_by("pk").values_list("pk", "status", "finished")),
+        list(DossierFee.objects.order_by("pk").values_list("pk", "status", "amount")),
+        list(Dossier.objects.order_by("pk").values_list("pk", "rating")),
         DossierOpinion.objects.count(),
         Apology.objects.count(),
         SupplementRequest.objects.count(),
     )
 
 
-@pytest.mark.parametrize("username", OBSERVERS)
+def _desk_post(action, dossier) -> tuple[str, dict]:
+    """URL and valid data of the desk's fee and rating actions on ``dossier``."""
+    if action == "rating":
+        url = f"/workflow/dossiers/{dossier.pk}/rating/"
+        return url, {"rating": 3, "channel": "desk", "comment": "Nhanh, gọn"}
+    fee = dossier.fees.get(status="due")
+    verb = action.removeprefix("fee_")
+    data = {
+        "pay": {"channel": "desk", "receipt_number": "BL-0099"},
+        "waive": {"reason": "Hộ nghèo theo quy định"},
+        "adjust": {"amount": 1000, "reason": "Điều chỉnh theo nghị quyết"},
+    }[verb]
+    return f"/workflow/dossiers/{dossier.pk}/fees/{fee.pk}/{verb}/", data
+
+
+@pytest.mark.parametrize("username", OUTSIDERS)
 @pytest.mark.parametrize(("action", "key", "node"), CHANGING_POSTS)
-def test_observers_cannot_change_a_dossier(world, client, username, action, key, node):
+def test_outsiders_cannot_change_a_dossier(world, client, username, action, key, node):
     client.force_login(User.objects.get(username=username))
     dossier = world.dossiers[key] if key else None
     where = f"{ROLE[username].label} ({username}) POST {action} {dossier or ''} {node or ''}"
@@ -601,6 +661,8 @@ def test_observers_cannot_change_a_dossier(world, client, username, action, key,
     elif action == "admin_change":
         url = f"/admin/procedures/dossier/{dossier.pk}/change/"
         data = {"status": "returned", "applicant_name": "Đã sửa"}
+    elif action.startswith("fee_") or action == "rating":
+        url, data = _desk_post(action, dossier)
     else:
         task = Task.objects.filter(process=_process(dossier), flow_task=getattr(DossierFlow, node))
         task = task.latest("pk")
@@ -651,6 +713,9 @@ OWNER_POSTS = [
     ("giamdoc", "execute", "env_approve", "approve"),
     ("vanthu", "execute", "env_issue", "issue"),
     ("motcua", "execute", "env_supplement", "supplement"),
+    ("motcua", "fee_pay", "env_assign", None),
+    ("motcua", "fee_waive", "env_assign", None),
+    ("motcua", "rating", "env_done", None),
 ]
 
 
@@ -659,7 +724,9 @@ def test_the_step_owner_can(world, client, username, action, key, node):
     client.force_login(User.objects.get(username=username))
     dossier = world.dossiers[key]
     before = _state()
-    if action == "apology":
+    if action.startswith("fee_") or action == "rating":
+        response = client.post(*_desk_post(action, dossier))
+    elif action == "apology":
         new_day = WorkingCalendar.load().add_working_days(timezone.localdate(dossier.due_at), 3)
         response = client.post(
             f"/workflow/dossiers/{dossier.pk}/apology/",
