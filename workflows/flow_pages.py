@@ -2,6 +2,7 @@
 user may see. Stock viewflow shows every process to any holder of the flow's view right."""
 
 from django.db.models import Q
+from django.shortcuts import get_object_or_404
 from viewflow.utils import viewprop
 from viewflow.workflow import chart
 from viewflow.workflow.fields import get_task_ref
@@ -40,13 +41,28 @@ class DashboardView(flow_views.DashboardView):
         )
 
 
-class ProcessListView(flow_views.DashboardProcessListView):
+class UnpagedFilterMixin:
+    """viewflow binds its filter form to any GET parameter, ``page`` included, and a bound
+    form filters by its defaults (e.g. only unfinished tasks): page 2 of the unfiltered list
+    would be a 404. The page number is not a filter."""
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        data = kwargs.get("data")
+        if data is not None and "page" in data:
+            data = data.copy()
+            data.pop("page")
+            kwargs["data"] = data or None
+        return kwargs
+
+
+class ProcessListView(UnpagedFilterMixin, flow_views.DashboardProcessListView):
     def get_queryset(self):
         visible = processes_visible_to(user=self.request.user).values("pk")
         return super().get_queryset().filter(pk__in=visible).order_by("-created")
 
 
-class TaskListView(flow_views.DashboardTaskListView):
+class TaskListView(UnpagedFilterMixin, flow_views.DashboardTaskListView):
     @viewprop
     def queryset(self):
         return (
@@ -56,7 +72,34 @@ class TaskListView(flow_views.DashboardTaskListView):
         )
 
 
+class ProcessDetailView(flow_views.DetailProcessView):
+    """Another unit's process is not found (404), not forbidden: its existence is not shown."""
+
+    def get_object(self, queryset=None):
+        if not hasattr(self, "_object_cache"):
+            self._object_cache = get_object_or_404(
+                processes_visible_to(user=self.request.user).filter(flow_class=self.flow_class),
+                pk=self.kwargs["process_pk"],
+            )
+        return self._object_cache
+
+
+class ProcessChartView(flow_views.FlowChartView):
+    """The flow's chart; for one process only when the user may see that process."""
+
+    def get(self, request, *args, **kwargs):
+        process_pk = kwargs.get("process_pk")
+        if process_pk is not None:
+            get_object_or_404(
+                processes_visible_to(user=request.user).filter(flow_class=self.flow_class),
+                pk=process_pk,
+            )
+        return super().get(request, *args, **kwargs)
+
+
 class DossierFlowViewset(FlowViewset):
     dashboard_view_class = DashboardView
+    process_detail_view_class = ProcessDetailView
+    chart_view_class = ProcessChartView
     process_list_view_class = ProcessListView
     task_list_view_class = TaskListView

@@ -1,5 +1,6 @@
 """The dossier workflow: one viewflow process per administrative-procedure dossier."""
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
@@ -155,7 +156,10 @@ class DossierFlow(flow.Flow):
     def record_step_overdue(self, activation):
         """Keep which step ran over its allotted time on the process (reminders and
         escalation read it); the step itself goes on."""
+        # step_overdue ← the timeout timer ← the human step that ran over its time.
         host = activation.task.previous.first()
+        while host is not None and host.flow_task_type != "HUMAN":
+            host = host.previous.first()
         overdue = activation.process.data.get("overdue_tasks", [])
         if host and host.pk not in overdue:
             activation.process.data["overdue_tasks"] = [*overdue, host.pk]
@@ -173,7 +177,11 @@ class DossierFlow(flow.Flow):
         dossier_id = process.artifact_object_id
         if dossier_id is None:
             return user.is_superuser
-        return dossiers_visible_to(user=user).filter(pk=dossier_id).exists()
+        if not dossiers_visible_to(user=user).filter(pk=dossier_id).exists():
+            # Another unit's process or task does not exist for this user (404, not 403):
+            # viewflow's task views turn a refusal into 403, which would confirm it exists.
+            raise Http404(_("Không tìm thấy hồ sơ."))
+        return True
 
     def has_manage_permission(self, user, obj=None):
         # Cancelling or undoing steps is for administrators only.

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from qms.core.history import TrackedManager
@@ -446,7 +447,7 @@ class DossierFee(models.Model):
 
     class Status(models.TextChoices):
         DUE = "due", _("Chưa nộp")
-        PAID = "paid", _("Đã nộp")
+        PAID = "paid", pgettext_lazy("phí, lệ phí", "Đã nộp")
         WAIVED = "waived", _("Được miễn")
 
     class PaymentChannel(models.TextChoices):

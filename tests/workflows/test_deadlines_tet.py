@@ -258,15 +258,6 @@ def test_step_deadlines_skip_tet_and_their_timers_do_not_fire_during_it(office, 
     assert appraise.status == STATUS.ASSIGNED, "Hẹn giờ không ngắt bước: chuyên viên vẫn làm tiếp"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: DossierFlow.record_step_overdue (workflows/flows.py) stores "
-        "activation.task.previous.first() — the timeout TIMER task that fired — in "
-        "process.data['overdue_tasks'], not the human step that ran over its time (the "
-        "timer's own previous task), contrary to its docstring and variable name 'host'."
-    ),
-)
 def test_the_overdue_record_names_the_step_that_ran_late(office, procedure):
     dossier = receive_at(office, procedure, at(2025, 1, 24, 16, 45))
     transfer = task_of(dossier, "transfer")

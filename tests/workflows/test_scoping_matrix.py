@@ -172,27 +172,8 @@ WORK_DOSSIER = {
     for which, key in (("own", own), ("other", other))
 }
 
-#: Cells where the product does not do what the rule says (see each reason).
-KNOWN_BUGS = {
-    ("process", HIDDEN): (
-        "BUG: another unit's process page /workflow/flows/dossier/<process_pk>/ answers 403, "
-        "not 404 (its existence leaks): DossierFlowViewset (workflows/flow_pages.py) keeps "
-        "viewflow's DetailProcessView, whose dispatch raises PermissionDenied when "
-        "DossierFlow.has_view_permission refuses the process."
-    ),
-    ("task_detail", HIDDEN): (
-        "BUG: a task page of another unit's dossier (/workflow/flows/dossier/<process>/<node>/"
-        "<task>/detail/) answers 403, not 404: viewflow's wrap_task_view "
-        "(viewflow/workflow/flow/utils.py) raises PermissionDenied when the flow's view "
-        "permission refuses the task."
-    ),
-    ("process_chart", HIDDEN): (
-        "BUG: /workflow/flows/dossier/<process_pk>/chart/ (viewflow FlowChartView, route "
-        "'process_chart', kept by DossierFlowViewset) checks only the flow-level view right: "
-        "any member of staff gets the SVG of another unit's process with its task states "
-        "(200), and a process_pk that does not exist answers 200 too."
-    ),
-}
+#: Cells where the product does not do what the rule says (none left; add with a reason).
+KNOWN_BUGS: dict = {}
 
 
 def _expected(role: Role, page: str, which: str) -> str:
@@ -684,17 +665,6 @@ def test_outsiders_cannot_change_a_dossier(world, client, username, action, key,
 # --- found while building the matrix ----------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: the flow's task list (/workflow/flows/dossier/tasks/, workflows/flow_pages.py "
-        "TaskListView on viewflow's DashboardTaskListView) offers '?page=2' but that link is a "
-        "404: any GET parameter binds the filter form, and viewflow's NullDateRangeFilter on "
-        "'finished' then keeps only unfinished tasks (no 'status' given), so page 2 of the "
-        "unfiltered list does not exist in the filtered one. Page 1 lists finished tasks, "
-        "page 2 would not."
-    ),
-)
 def test_task_list_next_page_opens(world, client):
     client.force_login(User.objects.get(username="giamdoc"))
     first = client.get(f"{FLOW}/tasks/")
