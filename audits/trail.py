@@ -25,7 +25,15 @@ from qms.core import auditlog
 from qms.core.models import AuditEvent
 
 #: Apps whose records the workspace opens.
-PROJECT_APPS = ("core", "procedures", "workflows", "audits")
+PROJECT_APPS = (
+    "core",
+    "procedures",
+    "workflows",
+    "audits",
+    "documents",
+    "planning",
+    "internal_audits",
+)
 HISTORY_TYPES = {"+": gettext_lazy("Tạo mới"), "~": gettext_lazy("Sửa"), "-": gettext_lazy("Xoá")}
 
 

@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "procedures",
     "workflows",
     "audits",
+    "audits.documents",
+    "audits.planning",
+    "audits.internal",
 ]
 
 MIDDLEWARE = [

@@ -7,7 +7,15 @@ from simple_history.models import HistoricalChanges, registered_models
 
 from qms.core.models import OrgUnit, User
 
-PROJECT_APPS = {"core", "procedures", "workflows", "audits"}
+PROJECT_APPS = {
+    "core",
+    "procedures",
+    "workflows",
+    "audits",
+    "documents",
+    "planning",
+    "internal_audits",
+}
 
 
 def project_models():
