@@ -363,6 +363,54 @@ class Signature(models.Model):
         return f"{self.signer_name} — {self.get_meaning_display()} — {self.signed_at:%d/%m/%Y}"
 
 
+class Job(models.Model):
+    """A long piece of work (a PDF report, an export, an import) run by a Celery worker while
+    the user watches its progress; its result file is kept for download and a failure keeps
+    its reason so that the user can retry. Handlers are registered by kind in
+    :mod:`qms.core.jobs`."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Đang chờ")
+        RUNNING = "running", _("Đang thực hiện")
+        DONE = "done", _("Hoàn thành")
+        FAILED = "failed", _("Lỗi")
+
+    kind = models.CharField(_("loại công việc"), max_length=64)
+    title = models.CharField(_("tên công việc"), max_length=255)
+    params = models.JSONField(_("tham số"), default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người yêu cầu"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="jobs",
+    )
+    status = models.CharField(
+        _("trạng thái"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("tiến độ (%)"), default=0)
+    message = models.CharField(_("đang làm"), max_length=255, blank=True)
+    error = models.TextField(_("lỗi"), blank=True)
+    result = models.FileField(_("tệp kết quả"), upload_to="jobs/%Y/%m/", blank=True)
+    result_name = models.CharField(_("tên tệp kết quả"), max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("số lần chạy"), default=0)
+    created_at = models.DateTimeField(_("thời điểm yêu cầu"), auto_now_add=True)
+    started_at = models.DateTimeField(_("bắt đầu"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
+
+    objects = TrackedManager()
+    history = HistoricalRecords(excluded_fields=["progress", "message"])
+
+    class Meta:
+        verbose_name = _("công việc nền")
+        verbose_name_plural = _("công việc nền")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.title} ({self.get_status_display()})"
+
+
 def _register_viewflow_history():
     """viewflow leaves ``Task.assigned`` empty and overwrites ``owner`` on reassignment; the
     history rows of its Process and Task keep what happened (historical models live in this

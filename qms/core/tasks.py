@@ -53,3 +53,17 @@ def verify_audit_log_nightly():
             recipients,
         )
     return False
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def run_job(job_id: int):
+    """Run a long job (report, export, import); idempotent: a finished job is not redone."""
+    from .jobs import job_run
+
+    job_run(job_id)

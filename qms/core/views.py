@@ -163,3 +163,74 @@ class ProfileView(LoginRequiredMixin, generic.TemplateView):
             return self.render_to_response(self.get_context_data(form=form), status=400)
         messages.success(request, _("Đã lưu ngôn ngữ giao diện."))
         return redirect("profile")
+
+
+class JobMixin(LoginRequiredMixin):
+    def get_job(self):
+        from .jobs import job_visible
+        from .models import Job
+
+        job = Job.objects.filter(pk=self.kwargs["pk"]).first()
+        if job is None or not job_visible(self.request.user, job):
+            raise Http404(_("Không tìm thấy công việc."))
+        return job
+
+
+class JobView(JobMixin, generic.TemplateView):
+    """A long job's progress; the page polls its status and offers the download when done."""
+
+    template_name = "core/job.html"
+    http_method_names = ["get", "head"]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(job=self.get_job(), **kwargs)
+
+
+class JobStatusView(JobMixin, generic.View):
+    http_method_names = ["get", "head"]
+
+    def get(self, request, pk):
+        from django.http import JsonResponse
+        from django.urls import reverse
+
+        job = self.get_job()
+        return JsonResponse(
+            {
+                "status": job.status,
+                "status_display": job.get_status_display(),
+                "progress": job.progress,
+                "message": job.message,
+                "error": job.error,
+                "download": reverse("organisation:job_download", args=[job.pk])
+                if job.status == job.Status.DONE
+                else "",
+            }
+        )
+
+
+class JobDownloadView(JobMixin, generic.View):
+    http_method_names = ["get", "head"]
+
+    def get(self, request, pk):
+        from django.http import FileResponse
+
+        job = self.get_job()
+        if job.status != job.Status.DONE or not job.result:
+            raise Http404(_("Công việc chưa có kết quả."))
+        return FileResponse(job.result.open("rb"), as_attachment=True, filename=job.result_name)
+
+
+class JobRetryView(JobMixin, generic.View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        from .jobs import job_retry
+
+        job = self.get_job()
+        try:
+            job_retry(actor=request.user, job=job)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Đã gửi chạy lại công việc."))
+        return redirect("organisation:job", pk=job.pk)

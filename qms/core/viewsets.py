@@ -25,3 +25,11 @@ class OrganisationApp(Application):
     calendar_pdf_path = path(
         "calendar/<int:year>/pdf/", views.CalendarPdfView.as_view(), name="calendar_pdf"
     )
+    job_path = path("jobs/<int:pk>/", views.JobView.as_view(), name="job")
+    job_status_path = path(
+        "jobs/<int:pk>/status.json", views.JobStatusView.as_view(), name="job_status"
+    )
+    job_download_path = path(
+        "jobs/<int:pk>/download/", views.JobDownloadView.as_view(), name="job_download"
+    )
+    job_retry_path = path("jobs/<int:pk>/retry/", views.JobRetryView.as_view(), name="job_retry")
