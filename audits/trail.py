@@ -33,6 +33,7 @@ PROJECT_APPS = (
     "documents",
     "planning",
     "internal_audits",
+    "reviews",
 )
 HISTORY_TYPES = {"+": gettext_lazy("Tạo mới"), "~": gettext_lazy("Sửa"), "-": gettext_lazy("Xoá")}
 

@@ -190,6 +190,24 @@ def record_signatures(obj) -> list[dict]:
         return []
     if isinstance(obj, Dossier):
         return dossier_signatures(obj)
+    from audits.documents.models import DocumentVersion
+
+    if isinstance(obj, DocumentVersion):
+        from audits.documents.signing import version_signatures
+
+        return version_signatures(obj)
+    from audits.review.models import ManagementReview
+
+    if isinstance(obj, ManagementReview):
+        from audits.review.report import review_signatures
+
+        return review_signatures(obj)
+    from audits.models import Nonconformity
+
+    if isinstance(obj, Nonconformity):
+        from audits.selectors import nonconformity_signatures
+
+        return nonconformity_signatures(obj)
     return [{"signature": s, "valid": None, "changed": []} for s in signatures_of(obj)]
 
 

@@ -6,10 +6,18 @@ from django.views.generic import RedirectView
 from viewflow.urls import Site
 from viewflow.workflow.flow.viewset import WorkflowAppViewset
 
+from audits.documents.viewsets import DocumentsApp
+from audits.internal.viewsets import InternalAuditApp
+from audits.planning.viewsets import PlanningApp
+from audits.review.viewsets import ReviewApp
 from audits.viewsets import AuditApp
 from qms.core.viewsets import OrganisationApp
 
 from . import dossier_pages, register, selectors, views
+from .capa_flow import CapaFlow
+from .capa_views import CapaFlowViewset
+from .document_flow import DocumentFlow
+from .document_views import DocumentFlowViewset
 from .flow_pages import DossierFlowViewset
 from .flows import DossierFlow
 
@@ -82,11 +90,23 @@ class WorkApp(WorkflowAppViewset):
         }
 
 
-FLOW_VIEWSETS = [DossierFlowViewset(DossierFlow, icon="folder_shared")]
+FLOW_VIEWSETS = [
+    DossierFlowViewset(DossierFlow, icon="folder_shared"),
+    DocumentFlowViewset(DocumentFlow, icon="description"),
+    CapaFlowViewset(CapaFlow, icon="report_problem"),
+]
 
 site = Site(
     title=_("ISO điện tử"),
     primary_color="#0d47a1",
     secondary_color="#c62828",
-    viewsets=[WorkApp(flow_viewsets=FLOW_VIEWSETS), OrganisationApp(), AuditApp()],
+    viewsets=[
+        WorkApp(flow_viewsets=FLOW_VIEWSETS),
+        OrganisationApp(),
+        DocumentsApp(),
+        PlanningApp(),
+        ReviewApp(),
+        InternalAuditApp(),
+        AuditApp(),
+    ],
 )

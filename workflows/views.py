@@ -1,5 +1,6 @@
 """The user's own work across every flow: inbox, unit queue, archive (scoped by selectors)."""
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
@@ -17,16 +18,26 @@ class DossierColumnsMixin:
 
     columns = ("task_id", "flow_task", "process_brief", "created")
     _dossiers: dict = {}
+    _dossier_type = None
 
     def get_page_data(self, page):
         tasks = list(getattr(page, "object_list", page))
-        ids = {task.process.artifact_object_id for task in tasks}
+        dossier_type = ContentType.objects.get_for_model(Dossier).pk
+        ids = {
+            task.process.artifact_object_id
+            for task in tasks
+            if task.process.artifact_content_type_id == dossier_type
+        }
+        self._dossier_type = dossier_type
         self._dossiers = Dossier.objects.in_bulk([pk for pk in ids if pk])
         return super().get_page_data(page)
 
     def process_brief(self, task):
-        dossier = self._dossiers.get(task.process.artifact_object_id)
         url = task.flow_task.flow_class.instance.reverse("process_detail", args=[task.process_id])
+        if task.process.artifact_content_type_id != self._dossier_type:
+            # Another flow's record (a nonconformity, a document): the process says what it is.
+            return format_html('<a href="{}">{}</a>', url, task.process.brief)
+        dossier = self._dossiers.get(task.process.artifact_object_id)
         if dossier is None:
             return format_html('<a href="{}">#{}</a>', url, task.process_id)
         return format_html(

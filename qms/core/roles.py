@@ -9,11 +9,28 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
     Role.SPECIALIST: [],
     Role.UNIT_HEAD: [],
     # Leaders, the quality manager and auditors see the records of every unit.
-    Role.DIRECTOR: ["core.view_unit_records", "core.view_auditevent"],
+    Role.DIRECTOR: [
+        "core.view_unit_records",
+        "core.view_auditevent",
+        "reviews.view_managementreview",
+        "planning.manage_quality_planning",  # quality policy, objectives, risk register
+        "planning.approve_qualitypolicy",
+    ],
     Role.CLERK: [],
-    Role.QUALITY_MANAGER: ["core.view_unit_records", "core.view_auditevent"],
+    Role.QUALITY_MANAGER: [
+        "core.view_unit_records",
+        "core.view_auditevent",
+        "reviews.view_managementreview",
+        "reviews.change_managementreview",
+        "core.act_quality_manager",  # effectiveness check and closure of nonconformities
+        "planning.manage_quality_planning",  # quality policy drafts, objectives, risk register
+    ],
     # Auditors read everything (the audit log included) and change nothing.
-    Role.INTERNAL_AUDITOR: ["core.view_unit_records", "core.view_auditevent"],
+    Role.INTERNAL_AUDITOR: [
+        "core.view_unit_records",
+        "core.view_auditevent",
+        "reviews.view_managementreview",
+    ],
     Role.ADMINISTRATOR: [
         "core.view_unit_records",
         "core.view_auditevent",

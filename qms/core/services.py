@@ -30,6 +30,12 @@ CALENDAR_SAVE = auditlog.action("calendar.override", gettext_lazy("Điều chỉ
 
 def roles_ensure(*, using: str = "default") -> list[Group]:
     """Create the group of every role and give it exactly the role's global permissions."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
+    # Roles name permissions of apps that migrate after this one: make sure they exist.
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
     groups = []
     for role in Role:
         group, _created = Group.objects.using(using).get_or_create(name=role.value)

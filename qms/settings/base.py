@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "audits.documents",
     "audits.planning",
     "audits.internal",
+    "audits.review",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +180,21 @@ CELERY_BEAT_SCHEDULE = {
     "verify-audit-log": {
         "task": "qms.core.tasks.verify_audit_log_nightly",
         "schedule": crontab(hour=1, minute=30),
+    },
+    # Controlled documents: approved versions take effect on their date; periodic-review
+    # reminders (due within 30 days or overdue) go out each morning, once a day.
+    "documents-take-effect": {
+        "task": "audits.documents.tasks.take_documents_effective",
+        "schedule": crontab(hour=0, minute=5),
+    },
+    "documents-review-reminders": {
+        "task": "audits.documents.tasks.send_document_review_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # Owners of risks due for review within 7 days (or overdue) are e-mailed each morning.
+    "remind-risk-reviews": {
+        "task": "audits.planning.tasks.remind_risk_reviews",
+        "schedule": crontab(hour=7, minute=0),
     },
 }
 

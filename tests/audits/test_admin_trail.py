@@ -48,10 +48,13 @@ def test_changing_a_nonconformity_in_the_admin_needs_a_reason(demo, login):
     client = login("admin")
     url = reverse("admin:audits_nonconformity_change", args=[nonconformity.pk])
     data = {
+        # The status belongs to the corrective-action process: the admin cannot close it.
         "status": "closed",
-        "unit": unit.pk,
-        "title": "Hồ sơ lưu thiếu phiếu kiểm soát",
+        "severity": "minor",
+        "title": "Hồ sơ lưu thiếu Phiếu kiểm soát quá trình",
         "description": "Phát hiện khi kiểm tra hồ sơ lưu quý I.",
+        "finding_ref": "",
+        "complaint_ref": "",
     }
 
     refused = client.post(url, {**data, "change_reason": "   "})
@@ -59,15 +62,19 @@ def test_changing_a_nonconformity_in_the_admin_needs_a_reason(demo, login):
     assert refused.status_code == 200
     assert "Phải ghi lý do thay đổi." in refused.content.decode()
     nonconformity.refresh_from_db()
-    assert nonconformity.status == "open"
+    assert nonconformity.title == "Hồ sơ lưu thiếu phiếu kiểm soát"
 
-    accepted = client.post(url, {**data, "change_reason": "Đã bổ sung phiếu, kiểm tra lại đạt"})
+    accepted = client.post(url, {**data, "change_reason": "Ghi đúng tên biểu mẫu"})
 
     assert accepted.status_code == 302
     nonconformity.refresh_from_db()
-    assert nonconformity.status == "closed"
+    assert nonconformity.title == "Hồ sơ lưu thiếu Phiếu kiểm soát quá trình"
+    assert nonconformity.status == "open"
     latest = nonconformity.history.latest()
-    assert latest.history_change_reason == "Đã bổ sung phiếu, kiểm tra lại đạt"
+    assert latest.history_change_reason == "Ghi đúng tên biểu mẫu"
     event = AuditEvent.objects.filter(action="admin.change").get()
-    assert event.reason == "Đã bổ sung phiếu, kiểm tra lại đạt"
-    assert (event.before, event.after) == ({"status": "open"}, {"status": "closed"})
+    assert event.reason == "Ghi đúng tên biểu mẫu"
+    assert (event.before, event.after) == (
+        {"title": "Hồ sơ lưu thiếu phiếu kiểm soát"},
+        {"title": "Hồ sơ lưu thiếu Phiếu kiểm soát quá trình"},
+    )

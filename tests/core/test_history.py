@@ -15,6 +15,7 @@ PROJECT_APPS = {
     "documents",
     "planning",
     "internal_audits",
+    "reviews",
 }
 
 

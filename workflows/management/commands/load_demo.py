@@ -1,6 +1,11 @@
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
+from audits.capa_demo import load_demo_capa
+from audits.documents.demo import load_demo_documents
+from audits.internal.demo import load_demo_internal_audits
+from audits.planning.demo import load_demo_planning
+from audits.review.demo import load_demo_reviews
 from procedures.demo import load_demo_catalogue
 from qms.core.demo import DEMO_PASSWORD, USERS, load_demo
 from workflows.demo import load_demo_dossiers
@@ -19,6 +24,11 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         procedures = load_demo_catalogue(agency=result["agency"])
         dossiers = load_demo_dossiers()
+        load_demo_capa()
+        load_demo_documents()
+        load_demo_internal_audits()
+        load_demo_planning()
+        load_demo_reviews()  # last: its inputs are compiled from everything above
         self.stdout.write(
             self.style.SUCCESS(
                 f"Đã nạp dữ liệu trình diễn: {result['agency']} — {len(result['units'])} đơn vị, "
