@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from qms.core.admin_audit import AuditedAdmin
 
-from .models import ManagementReview, ReviewAction, ReviewReport
+from .models import ConformityAnnouncement, ManagementReview, ReviewAction, ReviewReport
 
 
 class ReviewActionInline(admin.TabularInline):
@@ -35,6 +35,22 @@ class ManagementReviewAdmin(AuditedAdmin):
 class ReviewReportAdmin(AuditedAdmin):
     list_display = ("review", "generated_at", "size", "sha256")
     readonly_fields = ("review", "job", "file", "sha256", "size", "generated_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ConformityAnnouncement)
+class ConformityAnnouncementAdmin(AuditedAdmin):
+    """Recorded through the review pages; corrections here state their reason."""
+
+    reason_required = True
+    list_display = ("decision_number", "decision_date", "kind", "standard", "signed_by")
+    readonly_fields = ("kind", "replaces", "created_by")
+    filter_horizontal = ("procedures",)
 
     def has_add_permission(self, request):
         return False

@@ -22,7 +22,41 @@ def _report(review, actor):
     return review.reports.order_by("-generated_at").first()
 
 
+def load_demo_announcements(secretary) -> None:
+    """The department's announcement of 2019 and its re-announcement of 2024 after the
+    list of procedures changed (numbers marked as demo data)."""
+    from procedures.models import Procedure
+
+    from .models import ConformityAnnouncement
+
+    if ConformityAnnouncement.objects.exists():
+        return
+    scope = (
+        "Toàn bộ thủ tục hành chính thuộc thẩm quyền giải quyết của Sở Tài nguyên và Môi "
+        "trường và các hoạt động nội bộ: kiểm soát tài liệu, đánh giá nội bộ, khắc phục sự "
+        "không phù hợp, xem xét của lãnh đạo."
+    )
+    services.conformity_announce(
+        actor=secretary,
+        decision_number="112/QĐ-STNMT (dữ liệu trình diễn)",
+        decision_date=dt.date(2019, 5, 20),
+        signed_by="Giám đốc Sở",
+        scope=scope,
+        procedures=list(Procedure.objects.all()[:10]),
+    )
+    services.conformity_announce(
+        actor=secretary,
+        decision_number="245/QĐ-STNMT (dữ liệu trình diễn)",
+        decision_date=dt.date(2024, 6, 14),
+        signed_by="Đặng Văn Phúc, Giám đốc Sở",
+        scope=scope,
+        procedures=list(Procedure.objects.all()),
+        reason="Cập nhật phạm vi theo danh mục TTHC công bố năm 2024 (Luật Đất đai 2024).",
+    )
+
+
 def load_demo_reviews() -> int:
+    load_demo_announcements(User.objects.get(username="thuky"))
     if ManagementReview.objects.exists():
         return 0
     secretary = User.objects.get(username="thuky")

@@ -80,3 +80,29 @@ class SignForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class ConformityForm(forms.Form):
+    decision_number = forms.CharField(label=_("Số quyết định"), max_length=64)
+    decision_date = forms.DateField(label=_("Ngày quyết định"), error_messages=DATE_ERROR, **DATE)
+    signed_by = forms.CharField(label=_("Người ký (họ tên, chức vụ)"), max_length=255)
+    standard = forms.CharField(label=_("Tiêu chuẩn"), max_length=64, initial="TCVN ISO 9001:2015")
+    scope = forms.CharField(label=_("Phạm vi áp dụng"), widget=forms.Textarea(attrs={"rows": 3}))
+    procedures = forms.ModelMultipleChoiceField(
+        label=_("Thủ tục hành chính trong phạm vi"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    reason = forms.CharField(
+        label=_("Lý do công bố lại"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Bắt buộc khi đã có quyết định công bố trước đó."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from procedures.models import Procedure
+
+        super().__init__(*args, **kwargs)
+        self.fields["procedures"].queryset = Procedure.objects.order_by("name")

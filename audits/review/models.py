@@ -148,3 +148,59 @@ class ReviewReport(models.Model):
 
     def __str__(self):
         return f"{self.review} — {self.generated_at:%d/%m/%Y %H:%M}"
+
+
+class ConformityAnnouncement(models.Model):
+    """The head of the agency's decision announcing that its quality management system
+    conforms to TCVN ISO 9001:2015 (QĐ 19/2014/QĐ-TTg, art. 4; TT 26/2014/TT-BKHCN): number,
+    date, scope. A change of scope or of standard is a re-announcement: a new row pointing at
+    the one it replaces, so every earlier announcement stays on record."""
+
+    class Kind(models.TextChoices):
+        FIRST = "first", _("Công bố lần đầu")
+        RENEWAL = "renewal", _("Công bố lại")
+
+    kind = models.CharField(_("loại"), max_length=8, choices=Kind.choices)
+    decision_number = models.CharField(_("số quyết định"), max_length=64, unique=True)
+    decision_date = models.DateField(_("ngày quyết định"))
+    signed_by = models.CharField(
+        _("người ký quyết định"), max_length=255, help_text=_("Họ tên, chức vụ.")
+    )
+    standard = models.CharField(_("tiêu chuẩn"), max_length=64, default="TCVN ISO 9001:2015")
+    scope = models.TextField(
+        _("phạm vi áp dụng"),
+        help_text=_("Các TTHC và hoạt động nội bộ thuộc phạm vi hệ thống quản lý chất lượng."),
+    )
+    procedures = models.ManyToManyField(
+        "procedures.Procedure",
+        verbose_name=_("thủ tục hành chính trong phạm vi"),
+        blank=True,
+        related_name="+",
+    )
+    reason = models.TextField(_("lý do công bố lại"), blank=True)
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name=_("thay thế quyết định"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người nhập"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("nhập lúc"), auto_now_add=True)
+
+    objects = TrackedManager()
+    history = HistoricalRecords(m2m_fields=[procedures])
+
+    class Meta:
+        verbose_name = _("quyết định công bố hệ thống quản lý chất lượng")
+        verbose_name_plural = _("công bố phù hợp TCVN ISO 9001")
+        ordering = ["-decision_date", "-pk"]
+
+    def __str__(self):
+        return f"{self.decision_number} ({self.decision_date:%d/%m/%Y})"

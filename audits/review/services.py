@@ -271,3 +271,74 @@ def review_report_sign(*, actor: User, password: str, report: ReviewReport) -> S
     review.status = S.CLOSED
     review.save(update_fields=["status"])
     return signature
+
+
+ANNOUNCE = auditlog.action(
+    "conformity.announce", gettext_lazy("Công bố hệ thống quản lý chất lượng phù hợp TCVN ISO 9001")
+)
+
+
+@transaction.atomic
+def conformity_announce(
+    *,
+    actor: User,
+    decision_number: str,
+    decision_date: dt.date,
+    signed_by: str,
+    scope: str,
+    procedures=(),
+    standard: str = "TCVN ISO 9001:2015",
+    reason: str = "",
+):
+    """Record the decision announcing conformity; a later one is a re-announcement that
+    replaces the decision in force (its reason is required)."""
+    from .models import ConformityAnnouncement
+
+    _require((decision_number or "").strip(), _("Phải ghi số quyết định."))
+    _require((signed_by or "").strip(), _("Phải ghi người ký quyết định."))
+    _require((scope or "").strip(), _("Phải ghi phạm vi áp dụng."))
+    _require(decision_date <= timezone.localdate(), _("Ngày quyết định không được ở tương lai."))
+    current = (
+        ConformityAnnouncement.objects.select_for_update()
+        .filter(replaced_by__isnull=True)
+        .order_by("-decision_date", "-pk")
+        .first()
+    )
+    if current is not None:
+        _require(
+            (reason or "").strip(),
+            _("Công bố lại: phải ghi lý do (thay đổi phạm vi, tiêu chuẩn…)."),
+        )
+        _require(
+            decision_date >= current.decision_date,
+            _("Quyết định công bố lại phải sau quyết định đang hiệu lực (%(n)s).") % {"n": current},
+        )
+    _require(
+        not ConformityAnnouncement.objects.filter(decision_number=decision_number.strip()).exists(),
+        _("Số quyết định %(n)s đã được nhập.") % {"n": decision_number},
+    )
+    announcement = ConformityAnnouncement(
+        kind=ConformityAnnouncement.Kind.RENEWAL if current else ConformityAnnouncement.Kind.FIRST,
+        decision_number=decision_number.strip(),
+        decision_date=decision_date,
+        signed_by=signed_by.strip(),
+        standard=standard,
+        scope=scope.strip(),
+        reason=(reason or "").strip(),
+        replaces=current,
+        created_by=actor,
+    )
+    announcement.full_clean()
+    announcement.save()
+    announcement.procedures.set(procedures)
+    auditlog.record(
+        actor=actor,
+        action=ANNOUNCE,
+        obj=announcement,
+        after={
+            **auditlog.snapshot(announcement),
+            "procedures": sorted(p.pk for p in procedures),
+        },
+        reason=announcement.reason,
+    )
+    return announcement

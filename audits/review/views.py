@@ -9,6 +9,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import generic
 
@@ -211,4 +212,56 @@ class SignedReportView(ReviewMixin, generic.View):
             raise Http404(_("Chưa lập báo cáo."))
         response = HttpResponse(render_report(review), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="bao-cao-xem-xet-{review.pk}.pdf"'
+        return response
+
+
+class ConformityView(ReviewMixin, generic.TemplateView):
+    """The announcement decisions (first and re-announcements) and the yearly report."""
+
+    template_name = "reviews/conformity.html"
+    http_method_names = ["get", "head"]
+
+    def get_context_data(self, **kwargs):
+        from .models import ConformityAnnouncement
+
+        today = timezone.localdate()
+        return super().get_context_data(
+            announcements=ConformityAnnouncement.objects.select_related("replaces"),
+            form=forms.ConformityForm() if self.request.user.has_perm(MANAGE) else None,
+            years=list(range(today.year, today.year - 6, -1)),
+            **kwargs,
+        )
+
+
+class ConformityCreateView(LoginRequiredMixin, PermissionRequiredMixin, generic.View):
+    permission_required = MANAGE
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = forms.ConformityForm(request.POST)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                label = form.fields[field].label if field in form.fields else ""
+                for error in errors:
+                    messages.error(request, f"{label}: {error}" if label else error)
+            return redirect("reviews:conformity")
+        try:
+            services.conformity_announce(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _fail(request, error)
+        else:
+            messages.success(request, _("Đã ghi nhận quyết định công bố."))
+        return redirect("reviews:conformity")
+
+
+class AnnualReportView(ReviewMixin, generic.View):
+    http_method_names = ["get", "head"]
+
+    def get(self, request, year):
+        from .annual import render_annual_report
+
+        if not 2000 <= year <= timezone.localdate().year:
+            raise Http404(_("Năm báo cáo không hợp lệ."))
+        response = HttpResponse(render_annual_report(year), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="bao-cao-iso-{year}.pdf"'
         return response

@@ -34,3 +34,10 @@ class ReviewApp(Application):
     sign_path = path(
         "<int:pk>/reports/<int:report_pk>/sign/", views.SignView.as_view(), name="sign"
     )
+    conformity_path = path("conformity/", views.ConformityView.as_view(), name="conformity")
+    conformity_create_path = path(
+        "conformity/new/", views.ConformityCreateView.as_view(), name="conformity_create"
+    )
+    annual_report_path = path(
+        "conformity/report-<int:year>.pdf", views.AnnualReportView.as_view(), name="annual_report"
+    )

@@ -217,3 +217,71 @@ def test_the_command_writes_the_same_report(world, tmp_path):
     text = text_of(out.read_bytes())
     assert "BÁO CÁO XEM XÉT CỦA LÃNH ĐẠO" in text and "Tỷ lệ hài lòng" in text
     assert ManagementReview.objects.count() == reviews  # printing saves nothing
+
+
+def test_review_figures_equal_direct_counts_in_the_database(world):
+    from audits.models import Nonconformity
+    from audits.review.inputs import compile_inputs
+    from procedures.models import Dossier
+
+    review = ManagementReview(
+        title="Kiểm tra số liệu",
+        period_from=world["from"],
+        period_to=world["to"],
+        chair=User.objects.get(username="giamdoc"),
+    )
+    inputs = compile_inputs(review)
+    raised = Nonconformity.objects.filter(
+        raised_at__date__gte=world["from"], raised_at__date__lte=world["to"]
+    )
+    assert inputs["nonconformities"]["raised"] == raised.count()
+    by_source = {row["source"]: row["count"] for row in inputs["nonconformities"]["by_source"]}
+    assert by_source["late_dossier"] == raised.filter(source="late_dossier").count()
+    rated = Dossier.objects.filter(rated_at__date__gte=world["from"])
+    assert inputs["satisfaction"]["rated"] == rated.count()
+    # On time: dossiers finished in the period, late if finished after the appointment.
+    finished = Dossier.objects.filter(
+        finished_at__date__gte=world["from"], finished_at__date__lte=world["to"]
+    )
+    late = [d for d in finished if d.finished_at > d.legal_due_at]
+    overall = inputs["process_performance"]["overall"]
+    assert overall["denominator"] >= finished.count()
+    assert overall["denominator"] - overall["numerator"] >= len(late)
+    assert (
+        sum(r["denominator"] for r in inputs["process_performance"]["by_unit"])
+        == overall["denominator"]
+    )
+
+
+def test_conformity_announcement_and_the_yearly_report(world, login):
+    from audits.review.models import ConformityAnnouncement
+
+    client = login("thuky")
+    first, renewal = ConformityAnnouncement.objects.order_by("decision_date")
+    assert renewal.replaces == first and renewal.kind == "renewal"
+    count = ConformityAnnouncement.objects.count()
+    # A re-announcement without a reason is refused and nothing is written.
+    response = client.post(
+        reverse("reviews:conformity_create"),
+        {
+            "decision_number": "300/QĐ-STNMT",
+            "decision_date": world["to"].isoformat(),
+            "signed_by": "Giám đốc Sở",
+            "standard": "TCVN ISO 9001:2015",
+            "scope": "Toàn bộ TTHC",
+        },
+        follow=True,
+    )
+    assert "phải ghi lý do" in response.content.decode()
+    assert ConformityAnnouncement.objects.count() == count
+    assert login("danhgia").post(reverse("reviews:conformity_create"), {}).status_code == 403
+
+    year = 2024
+    pdf = login("giamdoc").get(reverse("reviews:annual_report", args=[year]))
+    text = text_of(pdf.content)
+    assert "Kính gửi: Sở Khoa học và Công nghệ" in text
+    assert renewal.decision_number in text
+    from audits.internal.models import Audit
+
+    held = Audit.objects.filter(planned_start__year=year).exclude(status="planned").count()
+    assert f"Cuộc đánh giá nội bộ đã thực hiện {held}" in text
