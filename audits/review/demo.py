@@ -1,4 +1,4 @@
-"""Demo management reviews: last year's, signed, with its actions (one done, one still open);
+"""Demo management reviews: the 2024 one, signed, with its actions (one done, one still open);
 this year's with its inputs compiled from the demo data, the meeting recorded and a report
 waiting for the director's signature. Created through the services; idempotent."""
 
@@ -62,7 +62,7 @@ def load_demo_reviews() -> int:
     secretary = User.objects.get(username="thuky")
     director = User.objects.get(username="giamdoc")
     today = timezone.localdate()
-    last_year = today.year - 1
+    last_year = 2024  # the plan year of the demo department (its 2024 ISO cycle)
     environment = OrgUnit.objects.get(code="moi-truong")
     office = OrgUnit.objects.get(code="van-phong")
     it_centre = OrgUnit.objects.get(code="trung-tam-cntt")
