@@ -299,7 +299,7 @@ def conformity_announce(
     _require((scope or "").strip(), _("Phải ghi phạm vi áp dụng."))
     _require(decision_date <= timezone.localdate(), _("Ngày quyết định không được ở tương lai."))
     current = (
-        ConformityAnnouncement.objects.select_for_update()
+        ConformityAnnouncement.objects.select_for_update(of=("self",))
         .filter(replaced_by__isnull=True)
         .order_by("-decision_date", "-pk")
         .first()
