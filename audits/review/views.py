@@ -7,13 +7,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import generic
 
-from qms.core.models import Role
+from qms.core.models import OrgUnit, Role
 
 from . import forms, services
 from .models import ManagementReview, ReviewAction, ReviewReport
@@ -42,6 +43,12 @@ class ReviewMixin(LoginRequiredMixin, PermissionRequiredMixin):
 class ReviewListView(ReviewMixin, generic.TemplateView):
     template_name = "reviews/list.html"
     http_method_names = ["get", "head"]
+
+    def handle_no_permission(self):
+        # Staff without the review permission land on the actions given to them.
+        if self.request.user.is_authenticated:
+            return redirect("reviews:assigned")
+        return super().handle_no_permission()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -151,19 +158,63 @@ class ActionAddView(ReviewPostView):
         return _("Đã giao hành động.")
 
 
-class ActionDoneView(ReviewPostView):
-    """The owner of an action (or the ISO secretary) records its result."""
+def actions_assigned_to(user):
+    """The review actions a user answers for: their own, and those of the units they lead.
+    Unit heads need no access to the review itself to report on what it gave them."""
+    from guardian.shortcuts import get_objects_for_user
 
-    form_class = forms.ActionDoneForm
-    permission_required = VIEW
+    led = get_objects_for_user(user, "core.lead_unit", klass=OrgUnit, accept_global_perms=False)
+    return (
+        ReviewAction.objects.filter(Q(owner=user) | Q(owner_unit__in=led))
+        .select_related("review", "owner_unit", "owner")
+        .order_by("status", "due_date", "pk")
+    )
 
-    def perform(self, review, form):
-        action = get_object_or_404(ReviewAction, pk=self.kwargs["action_pk"], review=review)
-        user = self.request.user
-        if not (user.has_perm(MANAGE) or action.owner_id == user.pk):
-            raise PermissionDenied
-        services.review_action_complete(actor=user, action=action, **form.cleaned_data)
-        return _("Đã ghi nhận kết quả thực hiện.")
+
+def _may_complete(user, action) -> bool:
+    return user.has_perm(MANAGE) or actions_assigned_to(user).filter(pk=action.pk).exists()
+
+
+class AssignedActionsView(LoginRequiredMixin, generic.TemplateView):
+    """Actions decided by management reviews for the user or the units they lead."""
+
+    template_name = "reviews/assigned.html"
+    http_method_names = ["get", "head"]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            actions=actions_assigned_to(self.request.user),
+            done_form=forms.ActionDoneForm(),
+            today=timezone.localdate(),
+            **kwargs,
+        )
+
+
+class ActionDoneView(LoginRequiredMixin, generic.View):
+    """The owner of an action (the head of its unit, or the ISO secretary) records its
+    result; anyone else: 404."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk, action_pk):
+        action = get_object_or_404(ReviewAction, pk=action_pk, review_id=pk)
+        if not _may_complete(request.user, action):
+            raise Http404(_("Không tìm thấy hành động."))
+        form = forms.ActionDoneForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Phải ghi kết quả thực hiện."))
+        else:
+            try:
+                services.review_action_complete(
+                    actor=request.user, action=action, **form.cleaned_data
+                )
+            except ValidationError as error:
+                _fail(request, error)
+            else:
+                messages.success(request, _("Đã ghi nhận kết quả thực hiện."))
+        if request.user.has_perm(VIEW):
+            return redirect("reviews:detail", pk=pk)
+        return redirect("reviews:assigned")
 
 
 class ReportRequestView(ReviewPostView):

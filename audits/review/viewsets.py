@@ -11,10 +11,13 @@ class ReviewApp(Application):
     app_name = "reviews"
 
     def has_view_permission(self, user, obj=None):
-        return user.is_authenticated and user.has_perm(views.VIEW)
+        # Unit heads reach their assigned actions (``my-actions/``); the reviews themselves
+        # check the review permission on every page.
+        return user.is_authenticated
 
     index_path = path("", views.ReviewListView.as_view(), name="index")
     create_path = path("new/", views.ReviewCreateView.as_view(), name="create")
+    assigned_path = path("my-actions/", views.AssignedActionsView.as_view(), name="assigned")
     detail_path = path("<int:pk>/", views.ReviewDetailView.as_view(), name="detail")
     compile_path = path("<int:pk>/compile/", views.CompileView.as_view(), name="compile")
     meeting_path = path("<int:pk>/meeting/", views.MeetingView.as_view(), name="meeting")

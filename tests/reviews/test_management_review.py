@@ -147,16 +147,23 @@ def test_the_whole_review_through_the_pages(
     client.post(reverse("reviews:compile", args=[review.pk]))
     review.refresh_from_db()
     assert review.inputs_compiled_at == compiled_at and review.reports.count() == 1
-    # …and the action is still tracked to closure by its owner.
+    # …and the action is still tracked to closure by its owner, through their own page
+    # (a unit head has no access to the review itself).
     action = review.actions.get()
     owner = login("truongphong")
     assert owner.get(reverse("reviews:detail", args=[review.pk])).status_code == 403
-    # (the owner records the result through the page of the list of open actions' review)
-    from audits.review.services import review_action_complete
-
-    review_action_complete(actor=head, action=action, result="Đã sửa 2 quy trình nội bộ")
+    mine = owner.get(reverse("reviews:assigned")).content.decode()
+    assert "Rà soát quy trình nội bộ các TTHC có hồ sơ trễ hạn" in mine
+    done_url = reverse("reviews:action_done", args=[review.pk, action.pk])
+    assert login("chuyenvien.nuoc").post(done_url, {"result": "x"}).status_code == 404
+    owner = login("truongphong")
+    owner.post(done_url, {"result": ""})
     action.refresh_from_db()
-    assert action.status == "done"
+    assert action.status == "open"
+    response = owner.post(done_url, {"result": "Đã sửa 2 quy trình nội bộ"})
+    assert response["Location"] == reverse("reviews:assigned")
+    action.refresh_from_db()
+    assert (action.status, action.result) == ("done", "Đã sửa 2 quy trình nội bộ")
 
     # A change to the signed content after signing shows the signature no longer valid.
     review.minutes = "Kết luận đã bị sửa"
@@ -166,7 +173,8 @@ def test_the_whole_review_through_the_pages(
 
 
 def test_staff_cannot_open_reviews_and_auditors_cannot_change_them(world, login):
-    assert login("chuyenvien").get(reverse("reviews:index")).status_code == 403
+    index = login("chuyenvien").get(reverse("reviews:index"))
+    assert index.status_code == 302 and index["Location"] == reverse("reviews:assigned")
     client = login("thuky")
     review = create_review(client, world)
     auditor = login("danhgia")
