@@ -20,7 +20,7 @@ $(UV):
 
 install: $(UV)
 	$(UV) sync --frozen --python 3.11 --quiet
-	@mkdir -p var/celery/queue var/celery/processed var/media
+	@mkdir -p var/celery/queue var/celery/processed var/celery/control var/media staticfiles
 
 # Compiled catalogues are not committed: GNU msgfmt when the machine has it, Babel otherwise.
 messages: install

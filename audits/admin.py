@@ -2,7 +2,14 @@ from django.contrib import admin
 
 from qms.core.admin_audit import AuditedAdmin
 
-from .models import CorrectiveAction, EffectivenessCheck, Nonconformity, RootCauseAnalysis, Why
+from .models import (
+    CorrectiveAction,
+    EffectivenessCheck,
+    IndicatorSnapshot,
+    Nonconformity,
+    RootCauseAnalysis,
+    Why,
+)
 
 
 @admin.register(Nonconformity)
@@ -72,3 +79,12 @@ class CorrectiveActionAdmin(CapaRecordAdmin):
 @admin.register(EffectivenessCheck)
 class EffectivenessCheckAdmin(CapaRecordAdmin):
     list_display = ("nonconformity", "result", "checked_by", "checked_at")
+
+
+@admin.register(IndicatorSnapshot)
+class IndicatorSnapshotAdmin(CapaRecordAdmin):
+    """The nightly indicator figures are computed, never typed in or corrected by hand."""
+
+    list_display = ("day", "code", "unit", "value", "numerator", "denominator", "computed_at")
+    list_filter = ("code", "unit")
+    date_hierarchy = "day"

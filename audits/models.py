@@ -367,3 +367,80 @@ class EffectivenessCheck(models.Model):
     def clean(self):
         if self.analysis_id and self.analysis.nonconformity_id != self.nonconformity_id:
             raise ValidationError(_("Kết quả kiểm tra phải thuộc lần phân tích của chính sự việc."))
+
+
+def _indicator_choices():
+    # The indicator registry imports this module (nonconformities): read it when asked.
+    from .indicators import choices
+
+    return choices()
+
+
+class IndicatorSnapshot(models.Model):
+    """One indicator as it stood at the end of ``day``, counted from 1 January of that year
+    (ISO 9001 9.1): for the whole department (``unit`` empty) or for one handling unit. Taken
+    each night by :func:`audits.services.indicator_snapshot_take`, so that the trend of the
+    year can be read back as it was then, whatever is corrected later; never typed in."""
+
+    day = models.DateField(
+        _("ngày"), help_text=_("Kỳ tính: từ ngày 01/01 của năm đến hết ngày này.")
+    )
+    code = models.CharField(_("chỉ số"), max_length=64, choices=_indicator_choices)
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("đơn vị giải quyết"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Để trống: toàn Sở."),
+    )
+    value = models.DecimalField(
+        _("giá trị"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Để trống: không có dữ liệu trong kỳ."),
+    )
+    numerator = models.DecimalField(_("tử số"), max_digits=14, decimal_places=2, default=0)
+    denominator = models.PositiveIntegerField(_("mẫu số"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("thời điểm tính"))
+    objects = TrackedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("số liệu chỉ số theo ngày")
+        verbose_name_plural = _("số liệu chỉ số theo ngày")
+        ordering = ["-day", "code", "unit"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "code", "unit"], name="indicatorsnapshot_day_code_unit_uniq"
+            ),
+            # NULL never equals NULL in a unique index: the department-wide row needs its own.
+            models.UniqueConstraint(
+                fields=["day", "code"],
+                condition=models.Q(unit__isnull=True),
+                name="indicatorsnapshot_day_code_department_uniq",
+            ),
+        ]
+
+    def __str__(self):
+        scope = self.unit.name if self.unit_id else _("Toàn Sở")
+        return f"{self.get_code_display()} — {scope} — {self.day:%d/%m/%Y}"
+
+    @property
+    def indicator_value(self):
+        """The value as the indicators module gives it: an ``int`` for a count."""
+        from .indicators import INDICATORS, MeasureUnit
+
+        item = INDICATORS.get(self.code)
+        if self.value is not None and item is not None and item.unit == MeasureUnit.COUNT:
+            return int(self.value)
+        return self.value
+
+    @property
+    def display_value(self) -> str:
+        from .indicators import format_value
+
+        return format_value(self.code, self.indicator_value)

@@ -16,14 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from procedures.models import Dossier, FormTemplate
-from qms.core import auditlog
+from qms.core import auditlog, notifications
 from qms.core.models import OrgUnit, Role, Signature, User
 from qms.core.signatures import check_password, signature_sign
 from qms.core.uploads import validate_upload
@@ -59,6 +59,9 @@ ACTION_COMPLETE = auditlog.action(
 )
 ACTION_OVERDUE = auditlog.action(
     "corrective_action.overdue", gettext_lazy("Hành động khắc phục quá hạn")
+)
+ACTION_OVERDUE_NOTICE = notifications.kind(
+    "capa.action_overdue", gettext_lazy("Hành động khắc phục quá hạn")
 )
 NONCONFORMITY_CHECK = auditlog.action(
     "nonconformity.check", gettext_lazy("Kiểm tra hiệu lực hành động khắc phục")
@@ -139,12 +142,30 @@ def _save(instance, **changes):
     return auditlog.changes(before, auditlog.snapshot(instance, fields=list(changes)))
 
 
-def notify(*, recipients, subject: str, body: str) -> None:
-    """Send a notice to staff by e-mail once the transaction commits. The one place that does:
-    the in-app notification centre will replace this function."""
-    addresses = sorted({user.email for user in recipients if user is not None and user.email})
-    if addresses:
-        transaction.on_commit(lambda: send_mail(subject, body, None, addresses, fail_silently=True))
+def notify(
+    *,
+    recipients,
+    kind: str,
+    subject: str,
+    body: str,
+    url: str = "",
+    obj=None,
+    key: str = "",
+    actor=None,
+):
+    """Tell staff something through the notification centre (in the page, and by e-mail once
+    the transaction commits, as each person chose). The one place this app notifies people;
+    returns the notifications."""
+    return notifications.notify(
+        recipients=recipients,
+        kind=kind,
+        title=subject,
+        body=body,
+        url=url,
+        obj=obj,
+        key=key,
+        actor=actor,
+    )
 
 
 # Raising ---------------------------------------------------------------------------------------
@@ -524,6 +545,10 @@ def corrective_action_overdue(*, action: CorrectiveAction) -> bool:
     ).distinct()
     notify(
         recipients=[action.owner_user, *leaders],
+        kind=ACTION_OVERDUE_NOTICE,
+        url=reverse("workflow:flows:capa:nonconformity_detail", args=[nonconformity.pk]),
+        obj=nonconformity,
+        key=notifications.key_for("capa-action-overdue", action.pk),
         subject=_("Hành động khắc phục quá hạn: %(nc)s") % {"nc": nonconformity.code},
         body=_(
             "Hành động khắc phục “%(action)s” của sự không phù hợp %(code)s “%(title)s” có hạn "
@@ -626,3 +651,73 @@ def nonconformity_close(
         after={**after, "signature": signature.pk, "content_hash": signature.content_hash},
     )
     return nonconformity
+
+
+# Nightly indicator snapshot (ISO 9001 9.1) -----------------------------------------------------
+
+INDICATOR_SNAPSHOT_TAKE = auditlog.action(
+    "indicator_snapshot.take", gettext_lazy("Lưu số liệu chỉ số chất lượng theo ngày")
+)
+
+
+@transaction.atomic
+def indicator_snapshot_take(*, day: dt.date, actor: User | None = None) -> int:
+    """Keep every indicator from 1 January to the end of ``day``, for the whole department and
+    for each handling unit that has data, as :class:`~audits.models.IndicatorSnapshot` rows;
+    return how many rows were created.
+
+    Idempotent by design: a snapshot records what the figures were when it was taken, so a
+    row that exists is never rewritten (nor duplicated): running again for the same day only
+    adds the rows a broken run left out, and writes nothing (no event either) when none is
+    missing. Only a day that has ended can be taken (its figures are final)."""
+    from . import indicators
+    from .models import IndicatorSnapshot
+
+    _require(isinstance(day, dt.date), _("Phải chọn ngày lập số liệu chỉ số."))
+    day = day.date() if isinstance(day, dt.datetime) else day
+    _require(
+        day < timezone.localdate(),
+        _("Chỉ lưu được số liệu của ngày đã kết thúc; ngày %(day)s chưa kết thúc.")
+        % {"day": day.strftime("%d/%m/%Y")},
+    )
+    period = {"date_from": dt.date(day.year, 1, 1), "date_to": day}
+    existing = set(IndicatorSnapshot.objects.filter(day=day).values_list("code", "unit_id"))
+    computed_at = timezone.now()
+    created = []
+    for code in indicators.INDICATORS:
+        values = [(None, indicators.compute(code, **period))]
+        # The group without a unit (a nonconformity of no unit) is in the department's figure.
+        values += [
+            (row.key, row.value)
+            for row in indicators.breakdown(code, by="unit", **period)
+            if row.key is not None
+        ]
+        for unit_id, value in values:
+            if (code, unit_id) in existing:
+                continue
+            snapshot = IndicatorSnapshot(
+                day=day,
+                code=code,
+                unit_id=unit_id,
+                value=value.value,
+                numerator=value.numerator,
+                denominator=value.denominator,
+                computed_at=computed_at,
+            )
+            snapshot.full_clean()
+            snapshot.save()
+            created.append(snapshot)
+    if created:
+        auditlog.record(
+            actor=actor,
+            action=INDICATOR_SNAPSHOT_TAKE,
+            object_type="audits.indicatorsnapshot",
+            object_id=day.isoformat(),
+            object_repr=_("Số liệu chỉ số ngày %(day)s") % {"day": day.strftime("%d/%m/%Y")},
+            after={
+                "day": day,
+                "rows": len(created),
+                "department": {s.code: s.value for s in created if s.unit_id is None},
+            },
+        )
+    return len(created)

@@ -5,13 +5,15 @@ and a check of the chain. Every page only reads; the role that opens them can ch
 
 from __future__ import annotations
 
-import io
-
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,16 +23,15 @@ from procedures.models import Dossier
 from procedures.signing import dossier_signatures
 from qms.core import auditlog
 from qms.core.models import AuditChainHead, OrgUnit, User
-from qms.core.pdf import render_pdf
-from qms.core.selectors import agency_current
 from qms.core.signatures import signatures_of
 
+from . import exports
 from . import trail as trails
 
 PAGE_SIZE = 50
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 DATE_ERROR = gettext_lazy("ngày phải viết theo dạng ngày/tháng/năm, ví dụ 26/04/2024.")
-PERMISSION = "core.view_auditevent"
+PERMISSION = exports.PERMISSION
 
 
 class AuditorMixin(LoginRequiredMixin, PermissionRequiredMixin):
@@ -113,68 +114,49 @@ class SearchView(AuditorMixin, generic.TemplateView):
         )
 
 
-class SearchExportView(AuditorMixin, generic.View):
+class ExportMixin(AuditorMixin):
+    """GET answers with the file at once; POST (the page's button) hands it to a worker and
+    shows the job's progress. The job works as the requester, who must keep the permission."""
+
+    http_method_names = ["get", "head", "options", "post"]
+
+    def submit(self):
+        raise NotImplementedError
+
+    def back_url(self) -> str:
+        query = self.request.GET.urlencode()
+        return reverse("audits:index") + (f"?{query}" if query else "")
+
+    def post(self, request, *args, **kwargs):
+        try:
+            job = self.submit()
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(self.back_url())
+        return redirect("organisation:job", pk=job.pk)
+
+
+class SearchExportView(ExportMixin, generic.View):
     """The search result as a spreadsheet (at most 50,000 events)."""
 
-    LIMIT = 50_000
+    LIMIT = exports.SEARCH_LIMIT
 
     def get(self, request):
-        from openpyxl import Workbook
-
         _form, events = _search(request)
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "Nhat ky"
-        sheet.append(
-            [
-                _("Số"),
-                _("Thời điểm"),
-                _("Người thực hiện"),
-                _("Thao tác"),
-                _("Loại bản ghi"),
-                _("Mã"),
-                _("Bản ghi"),
-                _("Đơn vị"),
-                _("Trước"),
-                _("Sau"),
-                _("Lý do"),
-                _("Mã băm"),
-            ]
-        )
-        for event in events[: self.LIMIT].iterator(chunk_size=2000):
-            sheet.append(
-                [
-                    event.seq,
-                    timezone.localtime(event.at).replace(tzinfo=None),
-                    event.actor_name,
-                    str(auditlog.ACTIONS.get(event.action, event.action)),
-                    event.object_type,
-                    event.object_id,
-                    event.object_repr,
-                    event.unit.name if event.unit else "",
-                    _json(event.before),
-                    _json(event.after),
-                    event.reason,
-                    event.hash,
-                ]
-            )
-        return _xlsx_response(book, "nhat-ky-kiem-tra.xlsx")
+        return _file_response("nhat-ky-kiem-tra.xlsx", XLSX_TYPE, exports.search_xlsx(events))
+
+    def submit(self):
+        filters = exports.search_filters(self.request.GET)
+        return exports.search_export_request(actor=self.request.user, filters=filters)
 
 
-def _json(value):
-    import json
-
-    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _xlsx_response(book, filename):
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+def _file_response(name, content_type, content, *, inline=False):
+    response = HttpResponse(content, content_type=content_type)
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{name}"'
     return response
 
 
@@ -244,69 +226,34 @@ class DiffView(TrailMixin, generic.TemplateView):
         )
 
 
-class TrailPdfView(TrailMixin, generic.View):
+class TrailPdfView(ExportMixin, TrailMixin, generic.View):
     """A certified copy of a record's trail: every entry, and each log event re-hashed and
     linked to its predecessor, with the chain head at the time of printing."""
 
+    export_format = "pdf"
+
     def get(self, request, object_type, object_id):
-        trail = self.get_trail()
-        checks = trails.check_events(trail.events)
-        html_context = {
-            "agency": agency_current(),
-            "trail": trail,
-            "checks": checks,
-            "all_ok": all(c.ok for c in checks),
-            "signatures": record_signatures(trail.obj),
-            "head": AuditChainHead.objects.filter(pk=1).first(),
-            "printed_at": timezone.localtime(),
-            "printed_by": request.user,
-        }
-        pdf = render_pdf("audits/trail_pdf.html", html_context)
-        response = HttpResponse(pdf, content_type="application/pdf")
-        name = f"ban-sao-nhat-ky-{trail.object_type.replace('.', '-')}-{trail.object_id}.pdf"
-        response["Content-Disposition"] = f'inline; filename="{name}"'
-        return response
-
-
-class TrailExportView(TrailMixin, generic.View):
-    def get(self, request, object_type, object_id):
-        from openpyxl import Workbook
-
-        trail = self.get_trail()
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "Dien bien"
-        sheet.append([_("Bản ghi"), trail.title])
-        sheet.append([])
-        sheet.append(
-            [
-                _("Thời điểm"),
-                _("Nguồn"),
-                _("Người thực hiện"),
-                _("Nội dung"),
-                _("Đối tượng"),
-                _("Thay đổi"),
-                _("Lý do"),
-                _("Số sự kiện"),
-                _("Mã băm"),
-            ]
+        name, content_type, content = exports.trail_file(
+            self.get_trail(), self.export_format, printed_by=request.user
         )
-        for entry in trail.entries:
-            sheet.append(
-                [
-                    timezone.localtime(entry.at).replace(tzinfo=None),
-                    str(entry.kind_label),
-                    entry.actor,
-                    entry.title,
-                    entry.record,
-                    "\n".join(f"{c.label}: {c.old} → {c.new}" for c in entry.changes),
-                    entry.reason,
-                    entry.seq or "",
-                    entry.hash,
-                ]
-            )
-        name = f"nhat-ky-{trail.object_type.replace('.', '-')}-{trail.object_id}.xlsx"
-        return _xlsx_response(book, name)
+        return _file_response(name, content_type, content, inline=self.export_format == "pdf")
+
+    def back_url(self) -> str:
+        return trail_url(self.kwargs["object_type"], self.kwargs["object_id"])
+
+    def submit(self):
+        return exports.trail_export_request(
+            actor=self.request.user,
+            object_type=self.kwargs["object_type"],
+            object_id=self.kwargs["object_id"],
+            export_format=self.export_format,
+        )
+
+
+class TrailExportView(TrailPdfView):
+    """A record's trail as a spreadsheet."""
+
+    export_format = "xlsx"
 
 
 class LoginTrailView(AuditorMixin, generic.TemplateView):

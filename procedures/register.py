@@ -123,11 +123,18 @@ def register_filter_timeliness(queryset: QuerySet[Dossier], timeliness: str) -> 
     return queryset.filter(conditions[timeliness])
 
 
-def register_rows(queryset: QuerySet[Dossier], *, start: int = 1) -> list[RegisterRow]:
-    """One :class:`RegisterRow` per received dossier, numbered from ``start``."""
+def register_rows(
+    queryset: QuerySet[Dossier], *, start: int = 1, progress=None
+) -> list[RegisterRow]:
+    """One :class:`RegisterRow` per received dossier, numbered from ``start``;
+    ``progress(done, total)`` is called as rows are made (long exports run as jobs)."""
+    dossiers = register_queryset(queryset)
+    total = dossiers.count() if progress else 0
     rows = []
-    for number, dossier in enumerate(register_queryset(queryset), start=start):
+    for number, dossier in enumerate(dossiers, start=start):
         rows.append(register_row(dossier, number))
+        if progress:
+            progress(len(rows), total)
     return rows
 
 
@@ -168,9 +175,11 @@ def register_xlsx(
     subtitle: str = "",
     agency=None,
     form_number: str = "",
+    progress=None,
 ) -> bytes:
     """The register as an .xlsx workbook: A4 landscape, the header of Mẫu 06 with its merged
-    group headings, one row per received dossier, dates day first in Vietnam time."""
+    group headings, one row per received dossier, dates day first in Vietnam time;
+    ``progress(done, total)`` is called as rows are written."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
@@ -222,7 +231,10 @@ def register_xlsx(
             cell.border = border
 
     line = numbers
-    for line, row in enumerate(register_rows(queryset), start=numbers + 1):
+    rows = register_rows(queryset)
+    for line, row in enumerate(rows, start=numbers + 1):
+        if progress:
+            progress(line - numbers, len(rows))
         for index, value in enumerate(row.cells(), start=1):
             if isinstance(value, dt.datetime):
                 # Excel has no time zones: the local wall-clock time is what the desk wrote.
@@ -288,9 +300,14 @@ def register_pdf(
     agency=None,
     subtitle: str = "",
     printed_on: dt.date | None = None,
+    progress=None,
 ) -> bytes:
-    """The register as printed (A4 landscape) with ``form``, the regime's Mẫu 06 row."""
-    rows = [[_pdf_cell(value) for value in row.cells()] for row in register_rows(queryset)]
+    """The register as printed (A4 landscape) with ``form``, the regime's Mẫu 06 row;
+    ``progress(done, total)`` is called as rows are made, before the page is laid out."""
+    rows = [
+        [_pdf_cell(value) for value in row.cells()]
+        for row in register_rows(queryset, progress=progress)
+    ]
     return render_pdf(
         form.template_name,
         {

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_objects_for_user
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.nodes.split import SplitActivation
@@ -20,6 +20,7 @@ from audits.selectors import nonconformities_visible_to, nonconformity_current_r
 from qms.core.models import OrgUnit
 
 from . import capa_views as views
+from .locks import process_row_lock
 
 LEAD_UNIT = services.LEAD_UNIT
 QUALITY_MANAGER = services.QUALITY_MANAGER
@@ -97,7 +98,7 @@ class CapaFlow(flow.Flow):
     """
 
     # Parallel implementation tasks finish concurrently into one Join: lock the process row.
-    lock_impl = lock.select_for_update_lock
+    lock_impl = process_row_lock
     process_title = _("Sự không phù hợp và hành động khắc phục")
     process_description = _("Khắc phục sự không phù hợp (TCVN ISO 9001:2015, 8.7 và 10.2)")
     process_summary_template = "{{ process.artifact.code }} — {{ process.artifact.title }}"

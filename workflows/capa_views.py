@@ -24,6 +24,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from audits import services
+from audits.internal.selectors import audits_visible_to
 from audits.models import CorrectiveAction, Nonconformity, overdue_due_dates_until
 from audits.selectors import (
     capa_processes_visible_to,
@@ -38,6 +39,7 @@ from qms.core.pdf import render_pdf
 from qms.core.selectors import agency_current
 
 from . import capa_forms as forms
+from .templatetags.qms_display import TECHNICAL_REF
 
 PAGE_SIZE = 50
 OPEN_TASK = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
@@ -64,7 +66,37 @@ def nonconformity_context(nonconformity, *, user=None) -> dict:
         "rounds": rounds,
         "signatures": nonconformity_signatures(nonconformity, rounds),
         "can_read_trail": user is not None and user.has_perm("core.view_auditevent"),
+        "findings": audit_findings(nonconformity, user=user),
+        # A reference typed by hand on the start page; the one an audit finding leaves
+        # ("internal_audits.finding:28") is shown as the finding itself.
+        "finding_ref": (
+            "" if TECHNICAL_REF.fullmatch(nonconformity.finding_ref) else nonconformity.finding_ref
+        ),
     }
+
+
+def audit_findings(nonconformity, *, user=None) -> list[tuple]:
+    """The internal-audit findings that raised the nonconformity, each with the page of its
+    audit when ``user`` may see that audit (no link otherwise, and none in print)."""
+    findings = list(nonconformity.internal_audit_findings.select_related("audit__programme"))
+    visible = (
+        set(
+            audits_visible_to(user)
+            .filter(pk__in=[finding.audit_id for finding in findings])
+            .values_list("pk", flat=True)
+        )
+        if user is not None and findings
+        else set()
+    )
+    return [
+        (
+            finding,
+            reverse("internal-audits:audit", args=[finding.audit_id]) + "#phat-hien"
+            if finding.audit_id in visible
+            else "",
+        )
+        for finding in findings
+    ]
 
 
 # The start form and the steps -------------------------------------------------------------------

@@ -14,6 +14,7 @@ from qms.core.roles import act_permission
 #: Workflow node name → internal-process step kind.
 NODE_STEP = {
     "receive": ProcessStep.Kind.RECEIVE,
+    "receive_online": ProcessStep.Kind.RECEIVE,
     "complete_at_desk": ProcessStep.Kind.RECEIVE,
     "transfer": ProcessStep.Kind.TRANSFER,
     "assign": ProcessStep.Kind.ASSIGN,
@@ -36,11 +37,13 @@ def dossier_step(dossier: Dossier, kind: str) -> ProcessStep:
     return steps[kind]
 
 
-def step_due_at(dossier: Dossier, kind: str, started) -> timezone.datetime:
+def step_due_at(
+    dossier: Dossier, kind: str, started, calendar: WorkingCalendar | None = None
+) -> timezone.datetime:
     """When a step begun at ``started`` must be done: office hours for working-day and hour
     allotments (half a day is four hours), whole days for calendar-day ones; a transfer follows
-    the same-day rule."""
-    calendar = WorkingCalendar.load()
+    the same-day rule. Pass ``calendar`` to reuse one loaded calendar over many steps."""
+    calendar = calendar or WorkingCalendar.load()
     if kind == ProcessStep.Kind.TRANSFER:
         return transfer_deadline(dossier.received_at or started, calendar)
     step = dossier_step(dossier, kind)
@@ -50,13 +53,13 @@ def step_due_at(dossier: Dossier, kind: str, started) -> timezone.datetime:
     return calendar.add_office_hours(started, hours)
 
 
-def task_due_at(task) -> timezone.datetime | None:
+def task_due_at(task, calendar: WorkingCalendar | None = None) -> timezone.datetime | None:
     """The deadline of a human task of the dossier flow (None for other tasks)."""
     kind = NODE_STEP.get(task.flow_task.name) if task.flow_task else None
     dossier = task.process.artifact
     if kind is None or dossier is None or kind == ProcessStep.Kind.RECEIVE:
         return None
-    return step_due_at(dossier, kind, task.created)
+    return step_due_at(dossier, kind, task.created, calendar)
 
 
 def step_permission(kind: str):

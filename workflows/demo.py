@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import unicodedata
 from unittest import mock
 
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 from viewflow.workflow.models import Task
@@ -208,7 +210,8 @@ def load_demo_dossiers() -> int:
     office.as_user("motcua").receive(water, APPLICANTS[5], decision="refused_at_receipt")
     _paid_online_and_rated(office)
     _late_with_apology(office)
-    return made + 5 + _year_2024(office)
+    _submitted_online()
+    return made + 6 + _year_2024(office)
 
 
 #: Dossiers of 2024 handled from receipt to return, so that the 2024 ISO cycle (objectives,
@@ -325,3 +328,79 @@ def _late_with_apology(office):
             done=lambda d: hasattr(d, "apology"),
         )
     _until(office, dossier, "done", start="appraise", **LAND)
+
+
+DEMO_PORTAL = "Cổng dịch vụ công tỉnh Sóc Trăng (trình diễn)"
+DEMO_PORTAL_REFERENCE = "DVC-DEMO-0001"
+
+
+def _demo_scan(title: str) -> bytes:
+    """A one-page PDF standing in for a scanned document (ASCII text: the base-14 font)."""
+    text = title.replace("Đ", "D").replace("đ", "d")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = text.replace("\\", "").replace("(", "").replace(")", "")[:80]
+    stream = f"BT /F1 14 Tf 60 780 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    pdf, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return pdf
+
+
+def _submitted_online():
+    """Sent by the public-service portal through the integration API's service (not over
+    HTTP): waiting for the one-stop officer to check its files and receive it."""
+    from procedures.services.dossier import DocumentInput
+
+    from .api.models import IntegrationClient, Scope
+    from .api.services import dossier_submit_online_start, integration_client_create
+
+    procedure = Procedure.objects.get(key="cap-lai-giay-phep-tai-nguyen-nuoc")
+    client = IntegrationClient.objects.filter(name=DEMO_PORTAL).first()
+    if client is None:
+        client = integration_client_create(
+            actor=None,
+            name=DEMO_PORTAL,
+            agency=procedure.agency,
+            scopes=Scope.values,
+            note="Ứng dụng trình diễn: cấp khóa truy cập tại trang quản trị để thử API.",
+        )
+    version = procedure_version_in_force(procedure=procedure, on=timezone.localdate())
+    documents = [
+        DocumentInput(
+            component=component,
+            present=True,
+            scan=ContentFile(_demo_scan(component.name), name="ban-quet.pdf"),
+        )
+        for component in version.components.order_by("order")
+    ]
+    name, kind, address = APPLICANTS[2]
+    dossier_submit_online_start(
+        client=client,
+        procedure=procedure,
+        applicant={
+            "applicant_kind": kind,
+            "applicant_name": name,
+            "applicant_address": address,
+            "applicant_phone": "0299 3 611 222",
+            "applicant_email": "htx.longphu@demo.soctrang.invalid",
+        },
+        documents=documents,
+        portal_reference=DEMO_PORTAL_REFERENCE,
+        is_demo_data=True,
+    )

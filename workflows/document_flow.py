@@ -10,6 +10,7 @@ from audits.documents import selectors
 from audits.documents.models import DocumentVersion
 
 from . import document_views as views
+from .locks import process_row_lock
 
 S = DocumentVersion.Status
 #: What a task of the flow shows on the kanban and in task lists: the version it is about.
@@ -58,6 +59,7 @@ class DocumentFlow(flow.Flow):
     page, outside this flow.
     """
 
+    lock_impl = process_row_lock
     process_title = _("Ban hành tài liệu được kiểm soát")
     process_description = _(
         "Soạn thảo, xem xét, phê duyệt và ban hành tài liệu của hệ thống quản lý chất lượng"

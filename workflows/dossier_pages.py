@@ -4,7 +4,7 @@ lines and the citizen's rating."""
 from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -102,6 +102,23 @@ class DossierFormPdfView(generic.View):
             f'inline; filename="{dossier.code or dossier.pk}-{kind}.pdf"'
         )
         return response
+
+
+class DossierResultFileView(generic.View):
+    """The result document (the scanned decision), for whoever may see the dossier."""
+
+    def get(self, request, pk):
+        dossier = visible_dossier(request, pk)
+        if not dossier.result_file:
+            raise Http404(_("Hồ sơ này chưa có tệp kết quả."))
+        try:
+            handle = dossier.result_file.open("rb")
+        except OSError as error:
+            raise Http404(_("Không tìm thấy tệp kết quả của hồ sơ này.")) from error
+        extension = dossier.result_file.name.rsplit(".", 1)[-1].lower()
+        return FileResponse(
+            handle, filename=f"ket-qua-{dossier.code or dossier.pk}.{extension}".replace("/", "-")
+        )
 
 
 class DossierApologyView(generic.View):

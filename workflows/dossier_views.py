@@ -4,10 +4,15 @@ A service refusal (``ValidationError``) rolls back everything the step did, the 
 where it was and the message is shown on the form.
 """
 
+import copy
+
+from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.http import FileResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
@@ -156,6 +161,93 @@ class ReceiveView(
         from django.shortcuts import redirect
 
         return redirect("workflow:dossier_detail", pk=dossier.pk)
+
+
+class ReceiveOnlineForm(django_forms.Form):
+    """The receipt check of a dossier submitted online: the receipt form's decision and
+    reason, and for each component whether its file is acceptable."""
+
+    decision = copy.deepcopy(forms.ReceiveForm.base_fields["decision"])
+    reason = copy.deepcopy(forms.ReceiveForm.base_fields["reason"])
+
+    def __init__(self, *args, dossier, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dossier_documents = list(dossier.documents.select_related("component"))
+        for document in self.dossier_documents:
+            self.fields[f"doc_{document.pk}_accepted"] = django_forms.BooleanField(
+                label=document.name,
+                required=False,
+                initial=document.present,
+                disabled=not document.scan,
+            )
+
+    def main_fields(self):
+        return [self["decision"], self["reason"]]
+
+    def document_rows(self):
+        return [
+            {"document": d, "accepted": self[f"doc_{d.pk}_accepted"]}
+            for d in self.dossier_documents
+        ]
+
+    def documents_checked(self) -> dict[int, bool]:
+        return {
+            d.pk: bool(self.cleaned_data.get(f"doc_{d.pk}_accepted"))
+            for d in self.dossier_documents
+            if d.scan
+        }
+
+
+class ReceiveOnlineView(DossierTaskView):
+    """The one-stop officer opens the files the portal sent, then receives the dossier (Mẫu
+    01), asks for completion (Mẫu 02) or refuses it (Mẫu 03)."""
+
+    form_class = ReceiveOnlineForm
+    template_name = "workflows/dossier/receive_online.html"
+
+    def get(self, request, *args, **kwargs):
+        if "document" in request.GET:
+            return self.document_file(request.GET["document"])
+        return super().get(request, *args, **kwargs)
+
+    def document_file(self, pk):
+        """A submitted file, opened in the browser (only PDF, PNG, JPEG were accepted)."""
+        from qms.core.uploads import sniff
+
+        document = get_object_or_404(self.dossier.documents.exclude(scan=""), pk=pk)
+        handle = document.scan.open("rb")
+        kind = sniff(handle)
+        return FileResponse(
+            handle,
+            content_type=kind[1] if kind else "application/octet-stream",
+            filename=f"{document.name[:80]}.{kind[0] if kind else 'bin'}",
+        )
+
+    messages_by_decision = {
+        D.RECEIVED: gettext_lazy(
+            "Đã tiếp nhận hồ sơ %(dossier)s. In Giấy tiếp nhận và hẹn trả kết quả."
+        ),
+        D.INCOMPLETE: gettext_lazy("Đã lập Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ."),
+        D.REFUSED_AT_RECEIPT: gettext_lazy("Đã lập Phiếu từ chối tiếp nhận hồ sơ."),
+    }
+
+    @property
+    def success_text(self):
+        return self.messages_by_decision[self.decision]
+
+    def perform(self, form):
+        self.decision = form.cleaned_data["decision"]
+        services.dossier_receive_online(
+            actor=self.request.user,
+            dossier=self.dossier,
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+            documents_checked=form.documents_checked(),
+            task_id=self.activation.task.pk,
+        )
+
+    def get_success_url(self):
+        return reverse("workflow:dossier_detail", kwargs={"pk": self.dossier.pk})
 
 
 class CompleteAtDeskView(DossierTaskView):

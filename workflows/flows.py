@@ -1,5 +1,6 @@
 """The dossier workflow: one viewflow process per administrative-procedure dossier."""
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
@@ -7,10 +8,12 @@ from viewflow.workflow import flow
 
 from procedures.models import Dossier, DossierOpinion, ProcessStep
 from procedures.selectors import dossiers_visible_to
+from procedures.services.dossier import dossier_submit_online
 from qms.core.roles import act_permission
 
 from . import dossier_views as views
 from .deadlines import step_permission, step_unit, timeout_of
+from .locks import process_row_lock
 from .models import DossierProcess
 
 S = Dossier.Status
@@ -48,6 +51,8 @@ class DossierFlow(flow.Flow):
     """
 
     process_class = DossierProcess
+    # Twenty people completing the same step at once: one succeeds, the others are refused.
+    lock_impl = process_row_lock
     process_title = _("Hồ sơ thủ tục hành chính")
     process_description = _("Giải quyết hồ sơ TTHC theo quy trình nội bộ")
     process_summary_template = "{{ process.artifact }} — {{ process.artifact.applicant_name }}"
@@ -56,6 +61,19 @@ class DossierFlow(flow.Flow):
         flow.Start(views.ReceiveView.as_view())
         .Annotation(title=_("Tiếp nhận hồ sơ"))
         .Available(can_receive)
+        .Next(this.check_receipt)
+    )
+    # Submitted on the public-service portal (integration API): the one-stop officer of the
+    # receiving unit still checks the files and receives, asks for completion or refuses.
+    submit_online = (
+        flow.StartHandle(this.start_online)
+        .Annotation(title=_("Nộp hồ sơ trực tuyến qua Cổng dịch vụ công"))
+        .Next(this.receive_online)
+    )
+    receive_online = (
+        flow.View(views.ReceiveOnlineView.as_view())
+        .Annotation(title=_("Kiểm tra, tiếp nhận hồ sơ nộp trực tuyến"))
+        .Permission(step_permission(K.RECEIVE), obj=step_unit(K.RECEIVE))
         .Next(this.check_receipt)
     )
     check_receipt = (
@@ -164,6 +182,11 @@ class DossierFlow(flow.Flow):
         if host and host.pk not in overdue:
             activation.process.data["overdue_tasks"] = [*overdue, host.pk]
             activation.process.save(update_fields=["data"])
+        if host is not None:
+            # Escalate at once to the heads of the step's unit (once per step: keyed).
+            from .reminders import step_overdue_escalate
+
+            step_overdue_escalate(task=host)
 
     def has_view_permission(self, user, obj=None):
         """One visibility rule for every page of the flow: a process (or its task) is visible
@@ -186,3 +209,17 @@ class DossierFlow(flow.Flow):
     def has_manage_permission(self, user, obj=None):
         # Cancelling or undoing steps is for administrators only.
         return user.is_authenticated and user.is_superuser
+
+    def start_online(self, activation, **submission):
+        """``submit_online``: the dossier the portal sent becomes the process's artifact
+        (``dossier_submit_online``'s arguments). A reference already submitted starts nothing:
+        callers look the dossier up first (``workflows.api.services``)."""
+        dossier, created = dossier_submit_online(**submission)
+        if not created:
+            raise ValidationError(
+                _("Hồ sơ “%(reference)s” đã được nộp trên Cổng dịch vụ công.")
+                % {"reference": dossier.portal_reference},
+                code="duplicate",
+            )
+        activation.process.artifact = dossier
+        return activation.process

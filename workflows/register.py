@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
@@ -26,6 +27,7 @@ from procedures.register import (
     register_xlsx,
 )
 from procedures.selectors import dossiers_visible_to, regime_in_force
+from qms.core import jobs
 from qms.core.models import OrgUnit
 from qms.core.selectors import agency_current
 
@@ -194,42 +196,111 @@ class RegisterView(generic.TemplateView):
         )
 
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORT_JOB = "register_export"
+EXPORT_FORMATS = ("xlsx", "pdf")
+
+
+def register_filters(query) -> dict[str, str]:
+    """The register's filters of a query (``request.GET``), as the job keeps them."""
+    names = RegisterFilterForm().fields
+    return {name: str(query.get(name)) for name in names if query.get(name) not in (None, "")}
+
+
+def register_export_file(user, form: RegisterFilterForm, export_format: str, progress=None):
+    """The filtered register as ``(file name, content type, content)``: the printed PDF, or
+    the .xlsx workbook (also when no Mẫu 06 is in force to print with). The rows are the
+    dossiers ``user`` sees (``dossiers_visible_to``); ``progress(done, total)`` follows them."""
+    queryset = register_filtered(user, form)
+    template = register_form_template(form)
+    agency = agency_current(on=form.value("to") or timezone.localdate())
+    stamp = timezone.localdate(timezone=VIETNAM_TZ).strftime("%Y%m%d")
+    if export_format == "pdf" and template is not None:
+        content = register_pdf(
+            queryset, form=template, agency=agency, subtitle=form.period_text(), progress=progress
+        )
+        return f"so-theo-doi-ho-so-{stamp}.pdf", "application/pdf", content
+    title = template.title if template else str(FormTemplate.Kind.REGISTER.label).upper()
+    content = register_xlsx(
+        queryset,
+        title=title,
+        subtitle=form.period_text(),
+        agency=agency,
+        form_number=template.number if template else "",
+        progress=progress,
+    )
+    return f"so-theo-doi-ho-so-{stamp}.xlsx", XLSX_TYPE, content
+
+
+def register_export_request(*, actor, filters: dict, export_format: str):
+    """Ask a worker for the register filtered by ``filters`` (bad filters are refused here, and
+    checked again when the job runs, as its requester)."""
+    if export_format not in EXPORT_FORMATS:
+        raise ValidationError(_("Định dạng không được hỗ trợ: %(fmt)s.") % {"fmt": export_format})
+    form = RegisterFilterForm(filters)
+    if problems := form.problems():
+        raise ValidationError(problems)
+    kind = _("tệp PDF để in") if export_format == "pdf" else _("tệp Excel")
+    title = _("Sổ theo dõi hồ sơ (Mẫu 06), %(kind)s") % {"kind": kind}
+    if period := form.period_text():
+        title = f"{title} — {period}"
+    return jobs.job_submit(
+        actor=actor,
+        kind=EXPORT_JOB,
+        title=title,
+        params={"filters": filters, "format": export_format},
+    )
+
+
+@jobs.handler(EXPORT_JOB, label=gettext_lazy("Xuất sổ theo dõi hồ sơ (Mẫu 06)"))
+def register_export_job(job, progress):
+    """The register export as a job: filters validated again, rows re-scoped to the requester
+    (the same selector as the page). It only reads: running it again gives the same file."""
+    user = jobs.job_requester(job)
+    form = RegisterFilterForm(job.params.get("filters") or {})
+    if problems := form.problems():
+        raise ValidationError(problems)
+    progress(2, _("Lọc hồ sơ"))
+    export_format = job.params.get("format", "xlsx")
+    name, _content_type, content = register_export_file(
+        user, form, export_format, progress=jobs.rows_progress(progress, end=90)
+    )
+    return name, content
+
+
 class RegisterExportView(generic.View):
     """The filtered register as a download: .xlsx, or the printed PDF with
-    ``as_view(export_format="pdf")``. Invalid filters go back to the page that explains them."""
+    ``as_view(export_format="pdf")``. GET answers at once; POST (the page's buttons) hands it
+    to a worker and shows the job's progress. Invalid filters go back to the page that
+    explains them."""
 
     export_format = "xlsx"
+    http_method_names = ["get", "head", "post"]
+
+    def _back(self, request):
+        query = request.GET.urlencode()
+        return redirect(f"{_register_url()}?{query}" if query else _register_url())
 
     def get(self, request):
         form = RegisterFilterForm(request.GET)
         if form.problems():
-            query = request.GET.urlencode()
-            return redirect(f"{_register_url()}?{query}" if query else _register_url())
-        queryset = register_filtered(request.user, form)
-        template = register_form_template(form)
-        agency = agency_current(on=form.value("to") or timezone.localdate())
-        stamp = timezone.localdate(timezone=VIETNAM_TZ).strftime("%Y%m%d")
-        if self.export_format == "pdf" and template is not None:
-            content = register_pdf(
-                queryset, form=template, agency=agency, subtitle=form.period_text()
-            )
-            response = HttpResponse(content, content_type="application/pdf")
-            response["Content-Disposition"] = f'inline; filename="so-theo-doi-ho-so-{stamp}.pdf"'
-            return response
-        title = template.title if template else str(FormTemplate.Kind.REGISTER.label).upper()
-        content = register_xlsx(
-            queryset,
-            title=title,
-            subtitle=form.period_text(),
-            agency=agency,
-            form_number=template.number if template else "",
-        )
-        response = HttpResponse(
-            content,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="so-theo-doi-ho-so-{stamp}.xlsx"'
+            return self._back(request)
+        name, content_type, content = register_export_file(request.user, form, self.export_format)
+        response = HttpResponse(content, content_type=content_type)
+        disposition = "inline" if name.endswith(".pdf") else "attachment"
+        response["Content-Disposition"] = f'{disposition}; filename="{name}"'
         return response
+
+    def post(self, request):
+        try:
+            job = register_export_request(
+                actor=request.user,
+                filters=register_filters(request.GET),
+                export_format=self.export_format,
+            )
+        except ValidationError:
+            return self._back(request)
+        return redirect("organisation:job", pk=job.pk)
 
 
 def _register_url():

@@ -11,7 +11,7 @@ from audits.internal.viewsets import InternalAuditApp
 from audits.planning.viewsets import PlanningApp
 from audits.review.viewsets import ReviewApp
 from audits.viewsets import AuditApp
-from qms.core.viewsets import OrganisationApp
+from qms.core.viewsets import NotificationsApp, OrganisationApp
 
 from . import dossier_pages, register, selectors, views
 from .capa_flow import CapaFlow
@@ -27,6 +27,7 @@ class WorkApp(WorkflowAppViewset):
 
     title = _("Công việc")
     icon = "assignment"
+    menu_template_name = "workflows/menu.html"
     inbox_view_class = views.InboxView
     queue_view_class = views.QueueView
     archive_view_class = views.ArchiveView
@@ -44,6 +45,11 @@ class WorkApp(WorkflowAppViewset):
         "dossiers/<int:pk>/forms/<slug:kind>.pdf",
         dossier_pages.DossierFormPdfView.as_view(),
         name="dossier_form",
+    )
+    dossier_result_path = path(
+        "dossiers/<int:pk>/result/",
+        dossier_pages.DossierResultFileView.as_view(),
+        name="dossier_result",
     )
     dossier_apology_path = path(
         "dossiers/<int:pk>/apology/",
@@ -103,6 +109,7 @@ site = Site(
     viewsets=[
         WorkApp(flow_viewsets=FLOW_VIEWSETS),
         OrganisationApp(),
+        NotificationsApp(),
         DocumentsApp(),
         PlanningApp(),
         ReviewApp(),

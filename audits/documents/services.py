@@ -22,15 +22,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from qms.core import auditlog
+from qms.core import auditlog, notifications
 from qms.core.models import OrgUnit, Signature, User
 from qms.core.signatures import check_password, signature_sign
 from qms.core.uploads import validate_upload
@@ -55,6 +54,10 @@ DOCUMENT_ACTIONS = {
 }
 REVIEW_REMINDER = auditlog.action(
     "document.review_reminder", gettext_lazy("Nhắc xem xét định kỳ tài liệu")
+)
+#: The notification of a periodic review coming due (the reminder above, to each person).
+REVIEW_DUE = notifications.kind(
+    "document.review_due", gettext_lazy("Tài liệu đến hạn xem xét định kỳ")
 )
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
@@ -799,13 +802,30 @@ def document_version_confirm_review(
     return version
 
 
-def document_notify(*, users: Iterable[User], subject: str, body: str) -> None:
-    """Tell ``users`` something by e-mail once the transaction commits. The one place the
-    documents app notifies people (the notification centre replaces it later)."""
-    recipients = sorted({user.email for user in users if user.email})
-    if not recipients:
-        return
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
+def document_notify(
+    *,
+    users: Iterable[User],
+    kind: str,
+    subject: str,
+    body: str,
+    url: str = "",
+    obj=None,
+    key: str = "",
+    actor=None,
+):
+    """Tell ``users`` something through the notification centre (in the page, and by e-mail
+    after the transaction commits, as each person chose). The one place the documents app
+    notifies people; returns the notifications."""
+    return notifications.notify(
+        recipients=users,
+        kind=kind,
+        title=subject,
+        body=body,
+        url=url,
+        obj=obj,
+        key=key,
+        actor=actor,
+    )
 
 
 def document_review_reminders_send(*, on: dt.date | None = None) -> int:
@@ -844,10 +864,20 @@ def document_review_reminders_send(*, on: dt.date | None = None) -> int:
             for user in recipients:
                 per_user.setdefault(user.pk, (user, []))[1].append(version)
         for user, versions in per_user.values():
+            # One notice per person and day for these versions: a retried run adds none.
+            one = versions[0] if len(versions) == 1 else None
             document_notify(
                 users=[user],
-                subject=_("[ISO điện tử] Tài liệu đến hạn xem xét định kỳ"),
+                kind=REVIEW_DUE,
+                subject=_("Tài liệu đến hạn xem xét định kỳ"),
                 body=_review_body(user, versions, on),
+                url=reverse("documents:version", args=[one.pk])
+                if one
+                else reverse("documents:index"),
+                obj=one,
+                key=notifications.key_for(
+                    "document-review-due", on.isoformat(), *sorted(v.pk for v in versions)
+                ),
             )
     return reminded
 

@@ -10,16 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audits import indicators
-from qms.core import auditlog
+from qms.core import auditlog, notifications
 from qms.core.models import Membership, OrgUnit, Role, Signature, User
 from qms.core.signatures import check_password, signature_sign
 
@@ -45,6 +44,9 @@ RISK_CREATE = auditlog.action("risk.create", gettext_lazy("Ghi nhận rủi ro, 
 RISK_CHANGE = auditlog.action("risk.change", gettext_lazy("Sửa rủi ro, cơ hội"))
 RISK_REVIEW = auditlog.action("risk.review", gettext_lazy("Xem xét rủi ro, cơ hội"))
 RISK_REMIND = auditlog.action("risk.remind", gettext_lazy("Nhắc xem xét rủi ro, cơ hội"))
+RISK_REVIEW_DUE = notifications.kind(
+    "risk.review_due", gettext_lazy("Rủi ro, cơ hội đến hạn xem xét")
+)
 
 PURPOSE_POLICY = "quality_policy.approval"
 
@@ -79,16 +81,30 @@ def _save(instance: models.Model, reason: str = "") -> models.Model:
 # --- Notification ---------------------------------------------------------------------------
 
 
-def notify(*, recipients: list[User], subject: str, body: str) -> int:
-    """Send ``subject``/``body`` to ``recipients`` by e-mail, after the transaction commits.
-    The one way this app tells people something, so that the notification centre can take
-    its place. Returns the number of addresses."""
-    addresses = sorted({u.email for u in recipients if u.is_active and u.email})
-    if addresses:
-        transaction.on_commit(
-            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses)
-        )
-    return len(addresses)
+def notify(
+    *,
+    recipients,
+    kind: str,
+    subject: str,
+    body: str,
+    url: str = "",
+    obj=None,
+    key: str = "",
+    actor=None,
+):
+    """Tell ``recipients`` something through the notification centre (in the page, and by
+    e-mail after the transaction commits, as each person chose). The one way this app tells
+    people something; returns the notifications."""
+    return notifications.notify(
+        recipients=recipients,
+        kind=kind,
+        title=subject,
+        body=body,
+        url=url,
+        obj=obj,
+        key=key,
+        actor=actor,
+    )
 
 
 # --- Quality policy (ISO 9001 5.2) ------------------------------------------------------------
@@ -628,10 +644,19 @@ def risk_reminders_send(*, on: dt.date | None = None) -> int:
         for person in people:
             by_person.setdefault(person.pk, (person, []))[1].append(risk)
     for person, risks in by_person.values():
+        # One notice per person and day for these risks: a retried run adds none.
+        one = risks[0] if len(risks) == 1 else None
         notify(
             recipients=[person],
-            subject=_("[ISO điện tử] Nhắc xem xét %(count)s rủi ro, cơ hội")
-            % {"count": len(risks)},
+            kind=RISK_REVIEW_DUE,
+            subject=_("Nhắc xem xét %(count)s rủi ro, cơ hội") % {"count": len(risks)},
             body=_reminder_text(risks, on),
+            url=reverse("planning:risk_detail", args=[one.pk])
+            if one
+            else reverse("planning:risks"),
+            obj=one,
+            key=notifications.key_for(
+                "risk-review-due", on.isoformat(), *sorted(r.pk for r in risks)
+            ),
         )
     return reminded

@@ -521,6 +521,23 @@ def _allowed_keys(by: str, units) -> set:
     )
 
 
+#: How many nightly snapshots the "trend by day" table shows.
+SNAPSHOT_DAYS = 30
+
+
+def _snapshot_trend(days: int = SNAPSHOT_DAYS) -> list[tuple]:
+    """The department-wide figures of the last ``days`` nightly snapshots, newest first: one
+    ``(day, [snapshot or None for each indicator in the registry's order])`` per day. The
+    figures are the stored ones (:class:`~audits.models.IndicatorSnapshot`), as they stood
+    that night."""
+    from audits.models import IndicatorSnapshot
+
+    department = IndicatorSnapshot.objects.filter(unit__isnull=True)
+    recent = list(department.order_by("-day").values_list("day", flat=True).distinct()[:days])
+    kept = {(s.day, s.code): s for s in department.filter(day__in=recent)}
+    return [(day, [kept.get((day, code)) for code in indicators.INDICATORS]) for day in recent]
+
+
 class IndicatorsView(generic.TemplateView):
     """Every indicator for a period and scope, and one indicator broken down by unit or by
     procedure. Unit staff choose among their units; their breakdown shows only their units."""
@@ -552,5 +569,12 @@ class IndicatorsView(generic.TemplateView):
                 allowed = _allowed_keys(data["by"], units)
                 rows = [row for row in rows if row.key in allowed]
         return super().get_context_data(
-            form=form, values=values, rows=rows, selected=selected, **kwargs
+            form=form,
+            values=values,
+            rows=rows,
+            selected=selected,
+            indicator_list=list(indicators.INDICATORS.values()),
+            trend=_snapshot_trend(),
+            trend_days=SNAPSHOT_DAYS,
+            **kwargs,
         )

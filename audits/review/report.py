@@ -3,18 +3,26 @@ on the review, its minutes and its actions; charts are inline SVG drawn here."""
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from qms.core import jobs
 from qms.core.pdf import render_pdf
 from qms.core.selectors import agency_current
 
 from .models import ManagementReview
-from .services import REPORT_JOB, review_compile_inputs, review_report_save
+from .services import (
+    REPORT_JOB,
+    review_compile_inputs,
+    review_report_of_job,
+    review_report_save,
+)
 
 
 def bar_chart(rows: list[dict], *, maximum: float = 100.0, target: float | None = None, unit="%"):
@@ -97,15 +105,24 @@ def render_report(review: ManagementReview) -> bytes:
     return render_pdf("reviews/report_pdf.html", report_context(review))
 
 
-@jobs.handler(REPORT_JOB)
+@jobs.handler(REPORT_JOB, label=gettext_lazy("Báo cáo xem xét của lãnh đạo"))
 def build_report(job, progress):
+    """Idempotent per job: a run after a crash that followed the saving of the report returns
+    that report's file and saves no second one (``review_report_save`` keeps one per job)."""
     review = ManagementReview.objects.get(pk=job.params["review"])
-    progress(5, "Tổng hợp đầu vào từ dữ liệu")
-    if not review.inputs:
-        review = review_compile_inputs(actor=job.requested_by, review=review)
-    progress(40, "Dựng báo cáo")
-    content = render_report(review)
-    progress(90, "Lưu báo cáo")
     name = f"bao-cao-xem-xet-lanh-dao-{review.period_from:%Y%m%d}-{review.period_to:%Y%m%d}.pdf"
-    review_report_save(job=job, review=review, name=name, content=content)
-    return name, content
+    report = review_report_of_job(job)
+    if report is None:
+        progress(5, "Tổng hợp đầu vào từ dữ liệu")
+        if not review.inputs:
+            review = review_compile_inputs(actor=job.requested_by, review=review)
+        progress(40, "Dựng báo cáo")
+        content = render_report(review)
+        progress(90, "Lưu báo cáo")
+        with transaction.atomic():  # the report and the job's result, together or neither
+            report = review_report_save(job=job, review=review, name=name, content=content)
+            if report.sha256 == hashlib.sha256(content).hexdigest():
+                jobs.job_complete(job, name=name, content=content)
+                return name, content
+    with report.file.open("rb") as stored:  # the one an earlier run of this job saved
+        return name, stored.read()

@@ -229,8 +229,20 @@ def report_content(review: ManagementReview) -> dict:
     }
 
 
+def review_report_of_job(job: Job) -> ReviewReport | None:
+    """The report an earlier run of ``job`` already saved (a run cut short after saving)."""
+    return ReviewReport.objects.filter(job=job).first()
+
+
 @transaction.atomic
 def review_report_save(*, job: Job, review: ManagementReview, name: str, content: bytes):
+    """Keep the report built by ``job``: one report per job, whatever the number of runs (the
+    worker may die after saving it and run the job again, see :mod:`qms.core.jobs`): the job
+    row is locked and a report already saved for it is returned unchanged."""
+    Job.objects.select_for_update().filter(pk=job.pk).first()
+    existing = review_report_of_job(job)
+    if existing is not None:
+        return existing
     report = ReviewReport(
         review=review,
         job=job,

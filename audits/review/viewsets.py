@@ -9,6 +9,7 @@ class ReviewApp(Application):
     title = _("Xem xét của lãnh đạo")
     icon = "insights"
     app_name = "reviews"
+    menu_template_name = "reviews/menu.html"
 
     def has_view_permission(self, user, obj=None):
         # Unit heads reach their assigned actions (``my-actions/``); the reviews themselves

@@ -23,7 +23,8 @@ from django.utils.translation import gettext_lazy as _
 
 from qms.core.admin_audit import AuditedAdmin
 
-from ..importexport import FORMATS, export_catalogue, format_of, import_catalogue
+from ..importexport import FORMATS, export_catalogue, format_of
+from ..jobs import catalogue_import_request
 from ..models import (
     DossierComponent,
     FeeItem,
@@ -184,24 +185,25 @@ class ProcedureAdmin(NoDeleteAdmin):
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
             raise PermissionDenied
         form = CatalogueImportForm(request.POST or None, request.FILES or None)
-        report = None
         if request.method == "POST" and form.is_valid():
+            # The file is kept and imported by a worker; the job page shows the progress, and
+            # the errors of the file (nothing imported) or the summary of what changed.
             upload = form.cleaned_data["file"]
-            report = import_catalogue(
+            job = catalogue_import_request(
                 actor=request.user,
-                path_or_file=upload,
+                upload=upload,
                 fmt=format_of(upload.name),
                 reason=form.cleaned_data["reason"],
             )
-            if report.ok:
-                self.message_user(request, report.summary(), messages.SUCCESS)
-                return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+            self.message_user(
+                request, gettext("Đã nhận tệp; đang nhập danh mục (theo dõi tiến độ dưới đây).")
+            )
+            return redirect("organisation:job", pk=job.pk)
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("Nhập danh mục TTHC"),
             "opts": self.opts,
             "form": form,
-            "report": report,
             "formats": ", ".join(f".{fmt}" for fmt in FORMATS),
         }
         return TemplateResponse(request, "admin/procedures/procedure/import.html", context)

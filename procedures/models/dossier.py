@@ -36,6 +36,9 @@ class Dossier(models.Model):
 
     class Status(models.TextChoices):
         # Internal states; each maps to one national code (``NATIONAL_CODE``).
+        # Submitted on the public-service portal: the one-stop officer has not yet checked and
+        # received it (no code, no appointment: the legal clock has not started).
+        SUBMITTED = "submitted", _("Nộp trực tuyến, chờ tiếp nhận")
         INCOMPLETE = "incomplete", _("Chờ bổ sung khi tiếp nhận")
         REFUSED_AT_RECEIPT = "refused_at_receipt", _("Từ chối tiếp nhận")
         RECEIVED = "received", _("Đã tiếp nhận")
@@ -49,6 +52,7 @@ class Dossier(models.Model):
         CANCELLED = "cancelled", _("Hủy (không bổ sung)")
 
     NATIONAL_CODE = {
+        Status.SUBMITTED: NationalStatus.NEW,
         Status.INCOMPLETE: NationalStatus.NEW,
         Status.REFUSED_AT_RECEIPT: NationalStatus.NOT_RECEIVED,
         Status.RECEIVED: NationalStatus.RECEIVED,
@@ -116,6 +120,15 @@ class Dossier(models.Model):
     )
     delivery = models.CharField(
         _("hình thức nhận kết quả"), max_length=16, choices=Delivery.choices, default=Delivery.DESK
+    )
+    portal_reference = models.CharField(
+        _("mã hồ sơ trên Cổng dịch vụ công"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "Mã Cổng dịch vụ công cấp cho hồ sơ nộp trực tuyến; Cổng gửi lại cùng mã thì không "
+            "tạo hồ sơ mới."
+        ),
     )
     applicant_kind = models.PositiveSmallIntegerField(
         _("loại đối tượng"), choices=ApplicantKind.choices, default=ApplicantKind.CITIZEN
@@ -195,6 +208,16 @@ class Dossier(models.Model):
             models.CheckConstraint(
                 condition=Q(received_at__isnull=True) | Q(code__isnull=False),
                 name="dossier_received_has_code",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="submitted") | Q(received_at__isnull=True),
+                name="dossier_submitted_not_received",
+            ),
+            # The portal may send the same dossier again: its reference identifies it.
+            models.UniqueConstraint(
+                fields=["agency", "portal_reference"],
+                condition=~Q(portal_reference=""),
+                name="dossier_portal_reference_uniq",
             ),
             models.CheckConstraint(
                 condition=(

@@ -353,6 +353,232 @@ def dossier_complete_at_desk(
     return dossier
 
 
+# Online submission (Cổng dịch vụ công) ------------------------------------------------------
+
+SUBMIT_ONLINE = auditlog.action(
+    "dossier.submit_online", gettext_lazy("Nộp hồ sơ trực tuyến qua Cổng dịch vụ công")
+)
+#: What the portal may say about the applicant and the request (fields of :class:`Dossier`).
+APPLICANT_FIELDS = (
+    "applicant_kind",
+    "applicant_name",
+    "applicant_id_number",
+    "applicant_address",
+    "applicant_phone",
+    "applicant_email",
+    "summary",
+    "sets",
+)
+#: How far ahead of our clock the portal's submission time may be (its clock may drift).
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def _online_version(procedure: Procedure, day: dt.date):
+    version = procedure_version_in_force(procedure=procedure, on=day)
+    _require(
+        version is not None,
+        _("Thủ tục “%(name)s” không có phiên bản có hiệu lực ngày %(day)s.")
+        % {"name": procedure.name, "day": day.strftime("%d/%m/%Y")},
+    )
+    _require(
+        version.online_level != version.OnlineLevel.NONE,
+        _("Thủ tục “%(name)s” không cung cấp dịch vụ công trực tuyến.") % {"name": procedure.name},
+    )
+    return version
+
+
+@transaction.atomic
+def dossier_submit_online(
+    *,
+    actor: User,
+    procedure: Procedure,
+    applicant: dict,
+    documents: list[DocumentInput],
+    portal_reference: str,
+    submitted_at: dt.datetime | None = None,
+    delivery: str = Dossier.Delivery.ONLINE,
+    is_demo_data: bool = False,
+) -> tuple[Dossier, bool]:
+    """A dossier submitted on the public-service portal, handed over to the department.
+
+    It waits for the one-stop officer (status ``submitted``, national code 1): no code and no
+    appointment until the officer receives it (:func:`dossier_receive_online`). The files are
+    checked as at the desk (by content and size) and every mandatory component must have one.
+    The portal's reference is unique per agency, so a resend is safe: the same reference
+    returns the existing dossier and writes nothing. Returns ``(dossier, created)``.
+    """
+    reference = (portal_reference or "").strip()
+    _require(reference, _("Phải có mã hồ sơ trên Cổng dịch vụ công."))
+    existing = (
+        Dossier.objects.filter(agency=procedure.agency, portal_reference=reference)
+        .select_related("procedure_version")
+        .first()
+    )
+    if existing is not None:
+        if existing.procedure_version.procedure_id != procedure.pk:
+            raise ValidationError(
+                _(
+                    "Mã hồ sơ “%(reference)s” trên Cổng dịch vụ công đã dùng cho một hồ sơ của "
+                    "thủ tục khác."
+                )
+                % {"reference": reference},
+                code="conflict",
+            )
+        return existing, False
+    now = timezone.now()
+    at = submitted_at or now
+    _require(at <= now + CLOCK_SKEW, _("Thời điểm nộp hồ sơ không được sau thời điểm hiện tại."))
+    at = min(at, now)
+    version = _online_version(procedure, timezone.localdate(at))
+    regime = regime_in_force(on=timezone.localdate(at))
+    _require(regime is not None, _("Chưa khai báo chế độ một cửa áp dụng ngày này."))
+    unknown = sorted(set(applicant) - set(APPLICANT_FIELDS))
+    _require(
+        not unknown, _("Thông tin không được nhận: %(fields)s.") % {"fields": ", ".join(unknown)}
+    )
+    _require(delivery in Dossier.Delivery.values, _("Hình thức nhận kết quả không hợp lệ."))
+    components = {c.pk: c for c in version.components.all()}
+    for line in documents:
+        _require(
+            line.component is not None and line.component.pk in components,
+            _("Giấy tờ “%(name)s” không phải thành phần hồ sơ của thủ tục này.")
+            % {"name": line.name or line.component},
+        )
+        _require(
+            line.scan,
+            _("Thành phần “%(name)s” nộp trực tuyến phải có tệp.") % {"name": line.component},
+        )
+    _validate_documents(documents)
+    lines = [DocumentInput(component=d.component, present=True, scan=d.scan) for d in documents]
+    missing = _missing_mandatory(version, lines)
+    _require(
+        not missing,
+        _("Hồ sơ còn thiếu giấy tờ bắt buộc: %(missing)s.") % {"missing": "; ".join(missing)},
+    )
+    dossier = Dossier(
+        agency=procedure.agency,
+        regime=regime,
+        procedure_version=version,
+        handling_unit=version.handling_unit,
+        status=S.SUBMITTED,
+        channel=Dossier.Channel.ONLINE,
+        delivery=delivery,
+        submitted_at=at,
+        portal_reference=reference,
+        is_demo_data=is_demo_data,
+        **{k: v for k, v in applicant.items() if v is not None},
+    )
+    dossier.summary = (dossier.summary or "").strip() or procedure.name
+    dossier.full_clean()
+    dossier.save()
+    # One line per component, in the catalogue's order: those without a file are not present.
+    submitted = {line.component.pk: line for line in lines}
+    _store_documents(
+        dossier,
+        [submitted.get(pk) or DocumentInput(component=c) for pk, c in components.items()],
+    )
+    auditlog.record(
+        actor=actor,
+        action=SUBMIT_ONLINE,
+        obj=dossier,
+        unit=_one_stop_unit(version),
+        after={
+            **auditlog.snapshot(
+                dossier,
+                fields=(
+                    "portal_reference",
+                    "status",
+                    "channel",
+                    "delivery",
+                    "procedure_version",
+                    "handling_unit",
+                    "submitted_at",
+                    *APPLICANT_FIELDS,
+                ),
+            ),
+            "documents": [
+                {"component": d.component_id, "name": d.name, "file": d.scan.name}
+                for d in dossier.documents.filter(present=True)
+            ],
+        },
+    )
+    return dossier, True
+
+
+@transaction.atomic
+def dossier_receive_online(
+    *,
+    actor: User,
+    dossier: Dossier,
+    decision: str,
+    reason: str = "",
+    documents_checked: dict[int, bool] | None = None,
+    task_id=None,
+    at: dt.datetime | None = None,
+) -> Dossier:
+    """The one-stop officer checks a dossier submitted online and decides, as at the desk:
+    ``received`` (code, appointment counted from now, fee lines, Mẫu 01), ``incomplete``
+    (Mẫu 02 listing every missing document) or ``refused_at_receipt`` (Mẫu 03, with the
+    reason). ``documents_checked`` maps a document's id to whether its file is acceptable: a
+    file the officer rejects counts as not submitted."""
+    _require_status(dossier, S.SUBMITTED)
+    at = at or timezone.now()
+    reason = (reason or "").strip()
+    checked = documents_checked or {}
+    for document in dossier.documents.select_related("component"):
+        accepted = bool(checked.get(document.pk, document.present))
+        if accepted == document.present:
+            continue
+        _require(
+            not accepted or document.scan,
+            _("Thành phần “%(name)s” không có tệp nộp trực tuyến.") % {"name": document.name},
+        )
+        document.present = accepted
+        document.full_clean()
+        document.save()
+    lines = [
+        DocumentInput(component=d.component, present=d.present) for d in dossier.documents.all()
+    ]
+    missing = _missing_mandatory(dossier.procedure_version, lines)
+    if decision == D.RECEIVED:
+        _require(
+            not missing,
+            _("Hồ sơ còn thiếu giấy tờ bắt buộc: %(missing)s. Chọn “Yêu cầu bổ sung”.")
+            % {"missing": "; ".join(missing)},
+        )
+        _mark_received(dossier, actor=actor, at=at)
+    elif decision == D.INCOMPLETE:
+        _require(
+            missing or reason,
+            _("Hồ sơ đã đủ giấy tờ bắt buộc: ghi rõ nội dung cần hoàn thiện, hoặc chọn tiếp nhận."),
+        )
+        _save(dossier, status=S.INCOMPLETE)
+        _new_supplement(
+            dossier,
+            actor=actor,
+            stage=SupplementRequest.Stage.RECEIPT,
+            at=at,
+            missing=missing,
+            reason=reason or _("Hồ sơ chưa đủ thành phần theo quy định."),
+        )
+    elif decision == D.REFUSED_AT_RECEIPT:
+        _require(reason, _("Phải ghi rõ lý do từ chối tiếp nhận."))
+        _save(dossier, status=S.REFUSED_AT_RECEIPT, refusal_reason=reason)
+    else:
+        raise ValidationError(_("Kết quả kiểm tra hồ sơ không hợp lệ."))
+    _opinion(
+        dossier,
+        actor=actor,
+        step=K.RECEIVE,
+        decision=decision,
+        comment=reason,
+        unit=_one_stop_unit(dossier.procedure_version),
+        task_id=task_id,
+        at=at,
+    )
+    return dossier
+
+
 @transaction.atomic
 def dossier_cancel(*, actor: User, dossier: Dossier, reason: str, withdrawn: bool = False):
     """The applicant never completed the dossier, or withdrew it."""
@@ -854,6 +1080,63 @@ def dossier_fee_pay(
         at=at,
     )
     return fee
+
+
+@transaction.atomic
+def dossier_pay_online(
+    *,
+    actor: User,
+    dossier: Dossier,
+    transaction_number: str,
+    amount,
+    at: dt.datetime | None = None,
+) -> tuple[list[DossierFee], bool]:
+    """The applicant paid every fee line still due through the national payment platform, in
+    one transaction of ``amount`` đồng: each line is paid (:func:`dossier_fee_pay`) with the
+    transaction number as its receipt number. Safe to repeat: a transaction number already
+    recorded on the dossier returns its lines and writes nothing. Returns ``(lines, created)``.
+
+    Refusals that are not the caller's mistake but a disagreement with the dossier's state
+    (not received yet, nothing left to pay, a different amount) carry the code ``conflict``.
+    """
+    transaction_number = (transaction_number or "").strip()
+    _require(transaction_number, _("Phải có mã giao dịch thanh toán."))
+    dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    online = DossierFee.PaymentChannel.ONLINE
+    recorded = list(
+        dossier.fees.filter(status=F.PAID, paid_channel=online, receipt_number=transaction_number)
+    )
+    if recorded:
+        return recorded, False
+    if dossier.status not in FEE_OPEN_STATUSES:
+        raise ValidationError(
+            _(
+                "Hồ sơ đang ở trạng thái “%(status)s”: chưa có hoặc không còn khoản phí, lệ phí "
+                "nào để thanh toán."
+            )
+            % {"status": dossier.get_status_display()},
+            code="conflict",
+        )
+    due = [fee for fee in dossier.fees.order_by("id") if fee.status == F.DUE and fee.amount > 0]
+    if not due:
+        raise ValidationError(
+            _("Hồ sơ %(code)s không còn khoản phí, lệ phí nào phải nộp.") % {"code": dossier},
+            code="conflict",
+        )
+    total = sum((fee.amount for fee in due), 0)
+    if amount is None or amount != total:
+        raise ValidationError(
+            _("Số tiền thanh toán (%(paid)s) không khớp số tiền phải nộp (%(due)s).")
+            % {"paid": vnd(amount or 0), "due": vnd(total)},
+            code="conflict",
+        )
+    paid = [
+        dossier_fee_pay(
+            actor=actor, fee=fee, channel=online, receipt_number=transaction_number, at=at
+        )
+        for fee in due
+    ]
+    return paid, True
 
 
 @transaction.atomic

@@ -1,10 +1,21 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from . import auditlog, services
+from . import auditlog, notifications, services
 from .admin_audit import AuditedAdmin
-from .models import Agency, AuditEvent, CalendarOverride, Membership, OrgUnit, Signature, User
+from .models import (
+    Agency,
+    AuditEvent,
+    CalendarOverride,
+    Membership,
+    Notification,
+    NotificationPreference,
+    OrgUnit,
+    Signature,
+    User,
+)
 
 admin.site.site_header = _("ISO điện tử — Quản trị hệ thống")
 admin.site.site_title = _("ISO điện tử")
@@ -137,3 +148,48 @@ class SignatureAdmin(ReadOnlyAdmin):
     list_display = ("signed_at", "signer_name", "meaning", "purpose", "content_type", "object_id")
     list_filter = ("meaning", "purpose")
     search_fields = ("signer_name", "content_hash")
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """The notifications sent, readable (each person manages their own on their page)."""
+
+    list_display = ("created_at", "recipient", "kind_label", "title", "read_at", "emailed_at")
+    list_filter = ("kind", "created_at")
+    search_fields = (
+        "recipient__username",
+        "recipient__first_name",
+        "recipient__last_name",
+        "kind",
+        "title",
+        "key",
+    )
+    list_select_related = ("recipient",)
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("loại thông báo"), ordering="kind")
+    def kind_label(self, obj):
+        return obj.kind_label
+
+
+class NotificationPreferenceForm(forms.ModelForm):
+    kind = forms.ChoiceField(label=_("loại thông báo"))
+
+    class Meta:
+        model = NotificationPreference
+        fields = ("user", "kind", "in_app", "email")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [
+            (code, registered.label) for code, registered in notifications.KIND_REGISTRY.items()
+        ]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(AuditedAdmin):
+    form = NotificationPreferenceForm
+    list_display = ("user", "kind", "in_app", "email")
+    list_filter = ("kind", "in_app", "email")
+    search_fields = ("user__username", "user__first_name", "user__last_name", "kind")
+    autocomplete_fields = ("user",)

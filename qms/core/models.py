@@ -423,3 +423,113 @@ def _register_viewflow_history():
 
 
 _register_viewflow_history()
+
+
+class Notification(models.Model):
+    """A message to one person in the notification centre (the bell in the page header), sent
+    by :func:`qms.core.notifications.notify`; optionally e-mailed too. ``key`` makes a
+    notification idempotent: one per person and key (a reminder sent again by a retried or
+    concurrent beat task is not created twice).
+
+    Kept without simple-history: a notification is written once and only its ``read_at`` and
+    ``emailed_at`` move on; it is not a record of the quality system (``tests/core/
+    test_history.py`` lists it among the exceptions)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người nhận"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("loại thông báo"), max_length=64)
+    title = models.CharField(_("tiêu đề"), max_length=255)
+    body = models.TextField(_("nội dung"), blank=True)
+    url = models.CharField(
+        _("đường dẫn"), max_length=500, blank=True, help_text=_("Đường dẫn trong trang.")
+    )
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        verbose_name=_("loại bản ghi"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    object_id = models.CharField(_("mã bản ghi"), max_length=64, blank=True)
+    object_repr = models.CharField(_("bản ghi"), max_length=255, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người gây ra"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    key = models.CharField(_("khoá chống trùng"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+    read_at = models.DateTimeField(_("đã đọc lúc"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("đã gửi thư lúc"), null=True, blank=True)
+
+    objects = TrackedManager()
+
+    class Meta:
+        verbose_name = _("thông báo")
+        verbose_name_plural = _("thông báo")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"],
+                condition=~Q(key=""),
+                name="notification_recipient_key_uniq",
+            ),
+        ]
+        indexes = [
+            # The header's unread count: one index-only lookup per page.
+            models.Index(
+                fields=["recipient"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            ),
+            models.Index(fields=["recipient", "-created_at"], name="notification_list_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def kind_label(self):
+        from .notifications import KIND_REGISTRY
+
+        registered = KIND_REGISTRY.get(self.kind)
+        return registered.label if registered else self.kind
+
+
+class NotificationPreference(models.Model):
+    """A person's choice for one kind of notification: shown in the centre, sent by e-mail.
+    No row means the defaults: shown, and e-mailed if the kind's ``email_default`` says so."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người dùng"),
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+    )
+    kind = models.CharField(_("loại thông báo"), max_length=64)
+    in_app = models.BooleanField(_("hiện trong trang"), default=True)
+    email = models.BooleanField(_("gửi thư điện tử"), default=True)
+
+    objects = TrackedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("tuỳ chọn nhận thông báo")
+        verbose_name_plural = _("tuỳ chọn nhận thông báo")
+        ordering = ["user", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind"], name="notification_pref_user_kind_uniq"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.kind}"

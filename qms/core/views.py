@@ -176,6 +176,30 @@ class JobMixin(LoginRequiredMixin):
         return job
 
 
+class JobListView(LoginRequiredMixin, generic.ListView):
+    """“Công việc của tôi”: the user's long jobs, newest first (every job, with its requester,
+    for administrators). Jobs are never deleted here: a failed one keeps its reason and can be
+    retried."""
+
+    template_name = "core/job_list.html"
+    context_object_name = "jobs"
+    paginate_by = 25
+    http_method_names = ["get", "head"]
+
+    def get_queryset(self):
+        from .jobs import jobs_visible_to
+
+        return jobs_visible_to(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        from .jobs import kind_label
+
+        context = super().get_context_data(**kwargs)
+        context["rows"] = [(job, kind_label(job.kind)) for job in context["jobs"]]
+        context["show_requester"] = self.request.user.is_superuser
+        return context
+
+
 class JobView(JobMixin, generic.TemplateView):
     """A long job's progress; the page polls its status and offers the download when done."""
 

@@ -4,7 +4,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application
 
-from . import views
+from . import notification_views, views
 
 
 class OrganisationApp(Application):
@@ -25,6 +25,7 @@ class OrganisationApp(Application):
     calendar_pdf_path = path(
         "calendar/<int:year>/pdf/", views.CalendarPdfView.as_view(), name="calendar_pdf"
     )
+    jobs_path = path("jobs/", views.JobListView.as_view(), name="jobs")
     job_path = path("jobs/<int:pk>/", views.JobView.as_view(), name="job")
     job_status_path = path(
         "jobs/<int:pk>/status.json", views.JobStatusView.as_view(), name="job_status"
@@ -33,3 +34,31 @@ class OrganisationApp(Application):
         "jobs/<int:pk>/download/", views.JobDownloadView.as_view(), name="job_download"
     )
     job_retry_path = path("jobs/<int:pk>/retry/", views.JobRetryView.as_view(), name="job_retry")
+
+
+class NotificationsApp(Application):
+    """The notification centre: one's own notifications and one's preferences."""
+
+    title = _("Thông báo")
+    icon = "notifications"
+    app_name = "notifications"
+    menu_template_name = "notifications/menu.html"
+
+    def has_view_permission(self, user, obj=None):
+        return user.is_authenticated
+
+    index_path = path("", notification_views.NotificationListView.as_view(), name="index")
+    open_path = path(
+        "<int:pk>/open/", notification_views.NotificationOpenView.as_view(), name="open"
+    )
+    read_path = path(
+        "<int:pk>/read/", notification_views.NotificationReadView.as_view(), name="read"
+    )
+    read_all_path = path(
+        "read-all/", notification_views.NotificationReadAllView.as_view(), name="read_all"
+    )
+    preferences_path = path(
+        "preferences/",
+        notification_views.NotificationPreferencesView.as_view(),
+        name="preferences",
+    )

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
     "viewflow",
     "viewflow.workflow",
     "qms.core",
@@ -45,10 +47,13 @@ INSTALLED_APPS = [
     "audits.planning",
     "audits.internal",
     "audits.review",
+    "workflows.api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the application server (production has no separate server).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -81,6 +86,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                # The unread count in the header (notification centre).
+                "qms.core.notifications.context",
             ],
         },
     },
@@ -141,11 +148,15 @@ LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
 # Ours first, then the Vietnamese catalogue of viewflow's own strings (viewflow ships none).
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "viewflow"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
+# Dates dd/mm/YYYY and times HH:MM wherever a page does not format them itself (qms/formats).
+FORMAT_MODULE_PATH = ["qms.formats"]
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise serves what collectstatic gathered; dev and test use the finders directly.
+WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 
@@ -157,6 +168,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
@@ -164,6 +176,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 )
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_ALWAYS_EAGER = False
+# Late acknowledgement: a task whose worker dies is delivered again (tasks are idempotent).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -196,12 +209,61 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audits.planning.tasks.remind_risk_reviews",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Steps and dossiers due within one working day, apologies due, overdue steps escalated to
+    # the unit's head: checked every quarter of an hour; each reminder is sent once.
+    "send-due-reminders": {
+        "task": "workflows.tasks.send_due_reminders",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
+    # The day's indicators (766 groups, per unit) are kept as a snapshot each night.
+    "indicator-snapshot": {
+        "task": "audits.tasks.snapshot_indicators",
+        "schedule": crontab(hour=0, minute=30),
+    },
+}
+# Redis / RabbitMQ: a task not acknowledged (its worker died) is delivered again after this.
+if CELERY_BROKER_URL.startswith(("redis", "rediss")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    }
+
+# --- Integration API (Django REST framework, OpenAPI 3 by drf-spectacular) -----------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["workflows.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["workflows.api.permissions.HasScope"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"integration": env.str("API_RATE", default="600/min")},
+    "EXCEPTION_HANDLER": "workflows.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    # JSON only: no browsable API (the documentation is Swagger UI / Redoc under /api/).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ISO điện tử — API tích hợp",
+    "DESCRIPTION": (
+        "Tiếp nhận hồ sơ nộp trực tuyến từ Cổng dịch vụ công, tra cứu trạng thái theo mã "
+        "trạng thái quốc gia, ghi nhận thanh toán trực tuyến và tải kết quả giải quyết."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI and Redoc are served to signed-in staff or a token holder (workflows/api/
+    # views.py); the schema itself is public. Their scripts come from a CDN (jsDelivr).
 }
 
 # --- E-mail --------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="iso@stnmt.soctrang.gov.vn")
+QMS_SITE_URL = env.str("QMS_SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Project facts -------------------------------------------------------------------------
 # Demo accounts exist only where this is true; prod.py refuses to start with it.

@@ -23,7 +23,7 @@ from audits.selectors import (
     nonconformity_process,
 )
 from qms.core.demo import DEMO_PASSWORD
-from qms.core.models import AuditEvent, Signature
+from qms.core.models import AuditEvent, Notification, Signature
 from qms.core.signatures import content_hash
 from workflows.capa_flow import CapaFlow
 from workflows.demo import clock_at
@@ -294,9 +294,14 @@ def test_an_overdue_action_is_noted_reminded_and_listed_and_its_task_goes_on(
 
     event = AuditEvent.objects.get(action="corrective_action.overdue")
     assert event.after["action"] == action.pk
-    assert len(mail.outbox) == 1
-    assert user("chuyenvien").email in mail.outbox[0].to
-    assert user("truongphong").email in mail.outbox[0].to
+    # The owner and the unit's head, each in the notification centre and by e-mail.
+    notices = Notification.objects.filter(kind="capa.action_overdue").order_by("recipient__pk")
+    assert {n.recipient.username for n in notices} == {"chuyenvien", "truongphong"}
+    assert {n.url for n in notices} == {f"/workflow/flows/capa/nonconformities/{nc.pk}/"}
+    assert sorted(m.to for m in mail.outbox) == sorted(
+        [[user("chuyenvien").email], [user("truongphong").email]]
+    )
+    assert all(nc.code in m.subject for m in mail.outbox)
     # Non-interrupting: the owner can still report it, late.
     task = office.tasks(nc, "implement").get(owner__username="chuyenvien")
     assert task.status == STATUS.ASSIGNED

@@ -11,7 +11,7 @@ from django.db import DatabaseError, connection, transaction
 
 from qms.core import auditlog
 from qms.core.history import UntrackedWriteError
-from qms.core.models import AuditChainHead, AuditEvent, OrgUnit, Role, User
+from qms.core.models import AuditChainHead, AuditEvent, Notification, OrgUnit, Role, User
 from qms.core.services import membership_grant, user_create
 from qms.core.tasks import verify_audit_log_nightly
 
@@ -160,17 +160,35 @@ def test_a_reordered_event_is_named(events):
     assert f"số {first.seq}" in broken()
 
 
-def test_nightly_check_alerts_the_quality_managers_only_on_failure(events):
+def test_nightly_check_alerts_the_quality_managers_only_on_failure(
+    events, django_capture_on_commit_callbacks
+):
     manager = User.objects.get(username="thuky")  # the demo's quality manager
 
-    assert verify_audit_log_nightly() is True
+    with django_capture_on_commit_callbacks(execute=True):
+        assert verify_audit_log_nightly() is True
     assert mail.outbox == []
+    assert not Notification.objects.exists()
 
     raw("UPDATE core_auditevent SET object_repr = 'giả' WHERE seq = %s", [events[0].seq])
-    assert verify_audit_log_nightly() is False
+    with django_capture_on_commit_callbacks(execute=True):
+        assert verify_audit_log_nightly() is False
 
+    # In the notification centre and by e-mail, linking to the chain check.
+    alert = Notification.objects.get()
+    assert (alert.recipient, alert.kind, alert.url) == (
+        manager,
+        "audit.chain_broken",
+        "/audits/verify/",
+    )
     assert [m.to for m in mail.outbox] == [[manager.email]]
     assert f"số {events[0].seq}" in mail.outbox[0].body
+    assert "http://127.0.0.1:8000/audits/verify/" in mail.outbox[0].body
+
+    # The same night again (a retried task): no second alert.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert verify_audit_log_nightly() is False
+    assert Notification.objects.count() == 1 and len(mail.outbox) == 1
 
 
 def test_services_write_one_event_per_business_action(demo):

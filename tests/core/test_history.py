@@ -36,6 +36,9 @@ NOT_HISTORISED = {
     "core.AuditEvent",
     # The chain's seal, moved on by every event; its truth is checked against the chain.
     "core.AuditChainHead",
+    # A message to one person, written once; only read_at and emailed_at move on. High volume
+    # and no record of the quality system (a person's preferences keep their history).
+    "core.Notification",
 }
 
 

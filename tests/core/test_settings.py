@@ -1,4 +1,5 @@
-"""prod.py refuses the demo defaults, and `check --deploy` is clean under it."""
+"""The profiles: demo accounts refused by the deploy check, eager Celery in tests, SQLite in
+WAL mode and the file-system broker by default (production: test_prod_settings.py)."""
 
 import os
 import subprocess
@@ -8,48 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-GOOD_KEY = "k" * 20 + "-production-secret-key-for-tests-0123456789"
-# A PostgreSQL address nothing listens on: settings load without a server.
-PG_URL = "postgres://qms@127.0.0.1:9/qms"
-
-
-def manage(*args, **env):
-    full_env = {
-        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "DEBUG")
-    }
-    full_env.update(DJANGO_SETTINGS_MODULE="qms.settings.prod", **env)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-@pytest.mark.parametrize(
-    ("env", "message"),
-    [
-        ({"SECRET_KEY": GOOD_KEY}, "SQLite"),
-        ({"SECRET_KEY": GOOD_KEY, "DATABASE_URL": "sqlite:///var/x.sqlite3"}, "SQLite"),
-        ({"DATABASE_URL": PG_URL}, "SECRET_KEY"),
-        ({"DATABASE_URL": PG_URL, "SECRET_KEY": "short"}, "SECRET_KEY"),
-        ({"DATABASE_URL": PG_URL, "SECRET_KEY": GOOD_KEY, "DEBUG": "true"}, "DEBUG"),
-    ],
-)
-def test_prod_refuses_demo_defaults(env, message):
-    result = manage("check", **env)
-    assert result.returncode != 0
-    assert message in result.stderr
-
-
-def test_prod_check_deploy_is_clean():
-    result = manage(
-        "check", "--deploy", "--fail-level", "WARNING", DATABASE_URL=PG_URL, SECRET_KEY=GOOD_KEY
-    )
-    assert result.returncode == 0, result.stderr
-    assert "System check identified no issues" in result.stdout
+# The production profile (qms.settings.prod) is tested in test_prod_settings.py.
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ from audits.documents import selectors, services
 from audits.documents.models import ControlledDocument, DocumentVersion, ReviewReminder
 from audits.documents.signing import version_signatures
 from audits.documents.tasks import send_document_review_reminders
-from qms.core.models import AuditEvent
+from qms.core.models import AuditEvent, Notification
 from workflows.demo import clock_at
 from workflows.selectors import task_queue
 
@@ -71,11 +71,19 @@ def test_review_reminders_go_once_a_day_to_the_head_and_the_quality_manager(
     assert "Tài liệu đến hạn xem xét định kỳ" in mails[head.email].subject
     assert ReviewReminder.objects.filter(sent_on=today).count() == 2
     assert AuditEvent.objects.filter(action="document.review_reminder").count() == 2
+    # The same reminders in the notification centre: the head's names one version (its page),
+    # the quality manager's two (the documents list).
+    notices = {n.recipient.username: n for n in Notification.objects.all()}
+    assert set(notices) == {"truongphong", "thuky", "giamdoc", "phogiamdoc"}
+    assert notices["truongphong"].url == f"/documents/versions/{soon.pk}/"
+    assert notices["thuky"].url == "/documents/"
+    assert {n.kind for n in notices.values()} == {"document.review_due"}
 
     # Again the same day: nothing more.
     with django_capture_on_commit_callbacks(execute=True):
         send_document_review_reminders.delay()
     assert len(mail.outbox) == 4 and ReviewReminder.objects.count() == 2
+    assert Notification.objects.count() == 4
 
     # The next morning the reminders go again, until the review is done.
     services.document_version_confirm_review(actor=head, version=soon, comment="Còn phù hợp.")

@@ -35,10 +35,13 @@ def _install(**_):
     for kind, handler in list(jobs.HANDLERS.items()):
 
         def paused(job, progress, _handler=handler, _kind=kind):
-            # The worst moment to die: the handler's work is saved, the job not yet marked done.
-            result = _handler(job, progress)
-            _pause_here(f"job:{_kind}")
-            return result
+            # Die once the work is done but not yet saved (the last progress report, >= 90 %).
+            def report(percent, message=""):
+                progress(percent, message)
+                if percent >= 90:
+                    _pause_here(f"job:{_kind}")
+
+            return _handler(job, report)
 
         jobs.HANDLERS[kind] = paused
 

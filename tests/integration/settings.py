@@ -9,8 +9,9 @@ every minute or quarter of an hour, so that a test sees timers and reminders arr
 
 import os
 
-from .hooks import connect as _connect_worker_hooks
 from qms.settings.test import *  # noqa: F403
+
+from .hooks import connect as _connect_worker_hooks
 
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = False

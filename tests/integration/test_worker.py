@@ -6,6 +6,7 @@ found done exactly once (late acknowledgement redelivers the task; the tasks are
 """
 
 import datetime as dt
+import time
 
 from django.utils import timezone
 from viewflow.workflow.models import Task
@@ -66,11 +67,11 @@ def test_a_worker_killed_in_the_middle_of_a_report_job_finishes_it_exactly_once(
 
     job = review_report_request(actor=secretary, review=review)
 
-    # The report is saved; the job is not yet marked done when the worker dies.
+    # The PDF is rendered, nothing saved yet, when the worker dies.
     wait_for(marker.exists, stack=running, what="công việc chạy tới điểm dừng")
     job.refresh_from_db()
-    assert (job.status, job.attempts) == (Job.Status.RUNNING, 1)
-    assert ReviewReport.objects.filter(review=review).count() == 1
+    assert (job.status, job.attempts, job.progress) == (Job.Status.RUNNING, 1, 90)
+    assert not ReviewReport.objects.filter(review=review).exists()
     running.kill(doomed)
 
     running.worker(**pause)  # the marker is there: the redelivered run goes straight through
@@ -84,9 +85,9 @@ def test_a_worker_killed_in_the_middle_of_a_report_job_finishes_it_exactly_once(
     assert job.result_name.endswith(".pdf") and job.result.size > 1000
     assert ReviewReport.objects.filter(review=review).count() == 1
     assert ReviewReport.objects.get(review=review).job_id == job.pk
-    wait_for(lambda: subjects(running), stack=running, what="thư báo công việc xong")
-    assert Notification.objects.filter(recipient=secretary, kind="job.finished").count() == 1
-    assert len([s for s in subjects(running) if "xem xét" in s.lower()]) == 1
+    # One notice to the requester (in the app only: "job finished" is not e-mailed by default).
+    notices = Notification.objects.filter(recipient=secretary, kind="job.finished")
+    assert list(notices.values_list("key", flat=True)) == [f"job-done:{job.pk}:2"]
 
 
 def test_timers_fire_through_beat_and_reminders_arrive_once_across_a_killed_worker(running):
@@ -107,9 +108,7 @@ def test_timers_fire_through_beat_and_reminders_arrive_once_across_a_killed_work
 
     marker = running.directory / "paused-reminders"
     running.beat()
-    doomed = running.worker(
-        QMS_INTEGRATION_PAUSE="reminders", QMS_INTEGRATION_MARKER=str(marker)
-    )
+    doomed = running.worker(QMS_INTEGRATION_PAUSE="reminders", QMS_INTEGRATION_MARKER=str(marker))
     wait_for(marker.exists, stack=running, what="lượt nhắc việc dừng giữa chừng")
     running.kill(doomed)
     running.worker()
@@ -134,12 +133,10 @@ def test_timers_fire_through_beat_and_reminders_arrive_once_across_a_killed_work
     # Several more beat ticks: nothing is sent twice.
     first = set(Notification.objects.values_list("recipient_id", "key"))
     wait_for(
-        lambda: all(not n.emailed_at is None for n in Notification.objects.all() if n.recipient.email),
+        lambda: not Notification.objects.filter(emailed_at=None, read_at=None).exists(),
         stack=running,
         what="mọi thông báo đã gửi thư",
     )
-    import time
-
     time.sleep(10)
     rows = list(Notification.objects.values_list("recipient_id", "key"))
     assert len(rows) == len(set(rows)) == len(first)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from audits.planning import selectors, services, tasks
 from audits.planning.models import RiskEntry, RiskReminder, RiskReview
 from procedures.models import Procedure
-from qms.core.models import AuditEvent
+from qms.core.models import AuditEvent, Notification
 from tests.planning.dossiers import ENV
 
 pytestmark = pytest.mark.django_db
@@ -234,11 +234,18 @@ def test_reminders_go_once_a_day_to_owners_of_risks_due_within_seven_days(
     assert f"#{closed.pk}" not in thuky.body
     assert f"#{headless.pk}" in by_person["truongphong_datdai@demo.stnmt.soctrang.invalid"].body
     assert RiskReminder.objects.filter(day=today()).count() == 3
+    # Each person also finds the reminder in the notification centre, linking to the risk.
+    notices = {n.recipient.username: n for n in Notification.objects.filter(kind="risk.review_due")}
+    assert set(notices) == {"chuyenvien", "thuky", "truongphong.datdai"}
+    assert notices["chuyenvien"].url == f"/planning/risks/{overdue.pk}/"
+    assert notices["thuky"].url == f"/planning/risks/{soon.pk}/"
+    assert all(n.read_at is None and n.emailed_at is not None for n in notices.values())
 
     # The same day again (a second beat run, a retried task): nothing more.
     with django_capture_on_commit_callbacks(execute=True):
         assert services.risk_reminders_send() == 0
     assert len(mail.outbox) == 3 and RiskReminder.objects.count() == 3
+    assert Notification.objects.count() == 3
     assert AuditEvent.objects.filter(action="risk.remind").count() == 3
 
     # The next day, the risks still due are reminded again, one more joins.

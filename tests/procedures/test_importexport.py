@@ -317,42 +317,7 @@ def test_a_missing_sheet_is_reported(catalogue, tmp_path):
 # --- the admin page -----------------------------------------------------------------------------
 
 
-def test_admin_import_page_shows_every_error_and_saves_nothing(catalogue, tmp_path, client):
-    step_rows(catalogue, PERMIT)[3]["responsible_unit"] = "phong-khong-co"
-    step_rows(catalogue, "giao-khu-vuc-bien")[3]["time_value"] = 99
-    empty_the_catalogue()
-    before = counts()
-    assert client.login(username="admin", password="ISO-demo-2024")
-
-    upload = SimpleUploadedFile(
-        "danh-muc.json", json.dumps(catalogue, ensure_ascii=False).encode("utf-8")
-    )
-    response = client.post("/admin/procedures/procedure/import/", {"file": upload})
-
-    assert response.status_code == 200
-    page = response.text
-    assert "Tệp có 2 lỗi; không nhập dữ liệu nào." in page
-    assert "Không có đơn vị mã “phong-khong-co”" in page
-    assert "vượt thời hạn giải quyết theo quy định" in page
-    assert counts() == before
-
-
-def test_admin_import_page_imports_a_good_file(catalogue, tmp_path, client):
-    content = export_catalogue(fmt="xlsx")
-    empty_the_catalogue()
-    assert client.login(username="admin", password="ISO-demo-2024")
-
-    changelist = client.get("/admin/procedures/procedure/")
-    assert 'href="/admin/procedures/procedure/import/"' in changelist.text
-    response = client.get("/admin/procedures/procedure/import/")
-    assert response.status_code == 200
-    assert "Nhập danh mục TTHC" in response.text
-    upload = SimpleUploadedFile("danh-muc.xlsx", content)
-    response = client.post("/admin/procedures/procedure/import/", {"file": upload}, follow=True)
-
-    assert response.redirect_chain[-1][0] == "/admin/procedures/procedure/"
-    assert f"Thủ tục: {len(catalogue['procedures'])} thêm mới" in response.text
-    assert catalogue_data() == catalogue
+# Importing through the admin page runs as a job: tests/procedures/test_catalogue_import_job.py.
 
 
 def test_admin_import_page_refuses_other_file_types(demo, client):
