@@ -143,7 +143,12 @@ class CapaFlow(flow.Flow):
         .Annotation(title=_("Thực hiện hành động khắc phục"))
         .Permission(LEAD_UNIT, obj=nonconformity_unit)
         .Assign(lambda activation: action_of(activation.task).owner_user)
-        .OnTimeout(action_deadline, this.action_overdue, interrupting=False)
+        .OnTimeout(
+            action_deadline,
+            this.action_overdue,
+            interrupting=False,
+            title=_("Hạn hoàn thành hành động"),
+        )
         .Next(this.actions_done)
     )
     actions_done = flow.Join().Annotation(title=_("Mọi hành động đã thực hiện")).Next(this.verify)

@@ -26,6 +26,8 @@ from audits.documents import forms, selectors, services
 from audits.documents.models import DocumentVersion
 from audits.documents.views import version_context
 
+from .flow_pages import ProcessColumns, TaskColumns, UnpagedFilterMixin
+
 
 def add_errors(form, error: ValidationError) -> None:
     """Show a service's refusal on the form, on the field it names when the form has it."""
@@ -253,26 +255,13 @@ class DashboardView(flow_views.DashboardView):
         )
 
 
-class UnpagedFilterMixin:
-    """The page number is not a filter (see ``flow_pages.UnpagedFilterMixin``)."""
-
-    def get_filterset_kwargs(self, filterset_class):
-        kwargs = super().get_filterset_kwargs(filterset_class)
-        data = kwargs.get("data")
-        if data is not None and "page" in data:
-            data = data.copy()
-            data.pop("page")
-            kwargs["data"] = data or None
-        return kwargs
-
-
-class ProcessListView(UnpagedFilterMixin, flow_views.DashboardProcessListView):
+class ProcessListView(ProcessColumns, UnpagedFilterMixin, flow_views.DashboardProcessListView):
     def get_queryset(self):
         visible = document_processes_visible_to(user=self.request.user).values("pk")
         return super().get_queryset().filter(pk__in=visible).order_by("-created")
 
 
-class TaskListView(UnpagedFilterMixin, flow_views.DashboardTaskListView):
+class TaskListView(TaskColumns, UnpagedFilterMixin, flow_views.DashboardTaskListView):
     @viewprop
     def queryset(self):
         return (

@@ -3,6 +3,7 @@ user may see. Stock viewflow shows every process to any holder of the flow's vie
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from viewflow.utils import viewprop
 from viewflow.workflow import chart
 from viewflow.workflow.fields import get_task_ref
@@ -56,13 +57,53 @@ class UnpagedFilterMixin:
         return kwargs
 
 
-class ProcessListView(UnpagedFilterMixin, flow_views.DashboardProcessListView):
+class ProcessColumns:
+    """Vietnamese column headings of viewflow's process list (its own are attribute names)."""
+
+    columns = ("process_id", "brief", "created", "finished", "active_tasks")
+
+    def process_id(self, process):
+        return super().process_id(process)
+
+    process_id.short_description = _("Số")
+
+    def brief(self, process):
+        return process.brief
+
+    brief.short_description = _("Nội dung")
+
+    def active_tasks(self, process):
+        return process.active_tasks_count
+
+    active_tasks.short_description = _("Việc đang mở")
+
+
+class TaskColumns:
+    """Vietnamese column headings of viewflow's task list."""
+
+    def flow_task(self, task):
+        return task.title
+
+    flow_task.short_description = _("Bước")
+
+    def process_summary(self, task):
+        return task.process.coerced.brief
+
+    process_summary.short_description = _("Nội dung")
+
+    def owner(self, task):
+        return task.owner.get_full_name() if task.owner_id else ""
+
+    owner.short_description = _("Người xử lý")
+
+
+class ProcessListView(ProcessColumns, UnpagedFilterMixin, flow_views.DashboardProcessListView):
     def get_queryset(self):
         visible = processes_visible_to(user=self.request.user).values("pk")
         return super().get_queryset().filter(pk__in=visible).order_by("-created")
 
 
-class TaskListView(UnpagedFilterMixin, flow_views.DashboardTaskListView):
+class TaskListView(TaskColumns, UnpagedFilterMixin, flow_views.DashboardTaskListView):
     @viewprop
     def queryset(self):
         return (

@@ -93,14 +93,21 @@ class DossierFlow(flow.Flow):
         flow.View(views.TransferView.as_view())
         .Annotation(title=_("Chuyển hồ sơ đến đơn vị giải quyết"))
         .Permission(step_permission(K.TRANSFER), obj=step_unit(K.TRANSFER))
-        .OnTimeout(timeout_of(K.TRANSFER), this.step_overdue, interrupting=False)
+        .OnTimeout(
+            timeout_of(K.TRANSFER),
+            this.step_overdue,
+            interrupting=False,
+            title=_("Hạn chuyển hồ sơ"),
+        )
         .Next(this.assign)
     )
     assign = (
         flow.View(views.AssignView.as_view())
         .Annotation(title=_("Phân công chuyên viên thụ lý"))
         .Permission(step_permission(K.ASSIGN), obj=step_unit(K.ASSIGN))
-        .OnTimeout(timeout_of(K.ASSIGN), this.step_overdue, interrupting=False)
+        .OnTimeout(
+            timeout_of(K.ASSIGN), this.step_overdue, interrupting=False, title=_("Hạn phân công")
+        )
         .Next(this.appraise)
     )
     appraise = (
@@ -108,7 +115,9 @@ class DossierFlow(flow.Flow):
         .Annotation(title=_("Thẩm định hồ sơ"))
         .Permission(step_permission(K.APPRAISE), obj=step_unit(K.APPRAISE))
         .Assign(lambda act: act.process.artifact.handler)
-        .OnTimeout(timeout_of(K.APPRAISE), this.step_overdue, interrupting=False)
+        .OnTimeout(
+            timeout_of(K.APPRAISE), this.step_overdue, interrupting=False, title=_("Hạn thẩm định")
+        )
         .Next(this.after_appraisal)
     )
     after_appraisal = (
@@ -127,7 +136,12 @@ class DossierFlow(flow.Flow):
         flow.View(views.ReviewView.as_view())
         .Annotation(title=_("Lãnh đạo phòng xem xét"))
         .Permission(step_permission(K.REVIEW), obj=step_unit(K.REVIEW))
-        .OnTimeout(timeout_of(K.REVIEW), this.step_overdue, interrupting=False)
+        .OnTimeout(
+            timeout_of(K.REVIEW),
+            this.step_overdue,
+            interrupting=False,
+            title=_("Hạn xem xét của lãnh đạo phòng"),
+        )
         .Next(this.after_review)
     )
     after_review = (
@@ -140,7 +154,9 @@ class DossierFlow(flow.Flow):
         flow.View(views.ApproveView.as_view())
         .Annotation(title=_("Lãnh đạo Sở phê duyệt"))
         .Permission(step_permission(K.APPROVE), obj=step_unit(K.APPROVE))
-        .OnTimeout(timeout_of(K.APPROVE), this.step_overdue, interrupting=False)
+        .OnTimeout(
+            timeout_of(K.APPROVE), this.step_overdue, interrupting=False, title=_("Hạn phê duyệt")
+        )
         .Next(this.after_approval)
     )
     after_approval = (
@@ -153,7 +169,12 @@ class DossierFlow(flow.Flow):
         flow.View(views.IssueView.as_view())
         .Annotation(title=_("Vào số, phát hành kết quả"))
         .Permission(step_permission(K.ISSUE), obj=step_unit(K.ISSUE))
-        .OnTimeout(timeout_of(K.ISSUE), this.step_overdue, interrupting=False)
+        .OnTimeout(
+            timeout_of(K.ISSUE),
+            this.step_overdue,
+            interrupting=False,
+            title=_("Hạn phát hành kết quả"),
+        )
         .Next(this.return_result)
     )
     return_result = (

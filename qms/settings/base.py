@@ -228,6 +228,10 @@ if CELERY_BROKER_URL.startswith(("redis", "rediss")):
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
     }
 
+# --- Cache: shared between processes in production (the API's rate limit counts per token
+# across every gunicorn worker only with a shared cache, e.g. redis://127.0.0.1:6379/1) -----
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 # --- Integration API (Django REST framework, OpenAPI 3 by drf-spectacular) -----------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["workflows.api.authentication.ApiTokenAuthentication"],

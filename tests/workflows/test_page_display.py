@@ -139,3 +139,14 @@ def test_password_pages_are_the_sites_not_the_admins(login, world, name):
 
     assert "vf-page" in page
     assert "Django" not in page
+
+
+@pytest.mark.parametrize("path", ["/workflow/flows/dossier/flows/", "/workflow/flows/dossier/tasks/"])
+def test_the_flows_process_and_task_lists_have_vietnamese_headings(login, issued, path):
+    page = login("truongphong").get(path)
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    for english in ("Process id", "Brief", "Active tasks", "Process summary", ">Owner<"):
+        assert english not in text
+    assert "Nội dung" in text
