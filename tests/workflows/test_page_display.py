@@ -141,7 +141,9 @@ def test_password_pages_are_the_sites_not_the_admins(login, world, name):
     assert "Django" not in page
 
 
-@pytest.mark.parametrize("path", ["/workflow/flows/dossier/flows/", "/workflow/flows/dossier/tasks/"])
+@pytest.mark.parametrize(
+    "path", ["/workflow/flows/dossier/flows/", "/workflow/flows/dossier/tasks/"]
+)
 def test_the_flows_process_and_task_lists_have_vietnamese_headings(login, issued, path):
     page = login("truongphong").get(path)
 
