@@ -48,7 +48,7 @@ def settings_variables() -> set[str]:
 
 def clean_environ(**values) -> dict[str, str]:
     """The caller's environment without anything the settings read, plus ``values``."""
-    drop = settings_variables() | {"DJANGO_SETTINGS_MODULE"}
+    drop = settings_variables() | {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     environ = {k: v for k, v in os.environ.items() if k not in drop}
     environ.update({"DJANGO_SETTINGS_MODULE": "qms.settings.prod", **values})
     return environ

@@ -30,8 +30,6 @@ from pathlib import Path
 
 import pytest
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -187,6 +185,20 @@ def restore_migration_data():
 
 
 @pytest.fixture(scope="module", autouse=True)
+def _async_unsafe_orm_allowed():
+    """Only while the browser tests of a module run (their Chromium, hence Playwright's event
+    loop, lives as long as the module): set for the whole session it would leak into every
+    subprocess the other tests start (a production ``check --deploy`` refuses it)."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="module", autouse=True)
 def _migration_data_after_module(django_db_blocker):
     """After the last test of a module has been flushed away, the next modules (of any
     directory) find the seeded regimes and forms again."""
@@ -210,8 +222,10 @@ def department(live_server, vietnamese):
 # Browser ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per module, stopped at its end: Playwright's event loop must not outlive
+    the browser tests (Django refuses ORM calls while a loop runs in the thread)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
