@@ -5,10 +5,12 @@ exists, the others are refused with a clear message and nothing of theirs is wri
 parallel receipts: twenty distinct dossier codes (the day's counter is a locked row).
 """
 
+import importlib
 import threading
 from collections import Counter
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.test import Client
 from viewflow.workflow.models import Task
@@ -31,6 +33,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def procedure():
     if connection.vendor != "postgresql":
         pytest.skip("Kiểm thử đồng thời chạy trên PostgreSQL (DATABASE_URL).")
+    # The flush that ended an earlier transactional test took the seeded regimes with it.
+    importlib.import_module("procedures.migrations.0002_regimes_and_forms").load(apps, None)
     demo = load_demo()
     load_demo_catalogue(agency=demo["agency"])
     return Procedure.objects.get(key="dieu-chinh-giay-phep-moi-truong")
