@@ -142,32 +142,6 @@ def _save(instance, **changes):
     return auditlog.changes(before, auditlog.snapshot(instance, fields=list(changes)))
 
 
-def notify(
-    *,
-    recipients,
-    kind: str,
-    subject: str,
-    body: str,
-    url: str = "",
-    obj=None,
-    key: str = "",
-    actor=None,
-):
-    """Tell staff something through the notification centre (in the page, and by e-mail once
-    the transaction commits, as each person chose). The one place this app notifies people;
-    returns the notifications."""
-    return notifications.notify(
-        recipients=recipients,
-        kind=kind,
-        title=subject,
-        body=body,
-        url=url,
-        obj=obj,
-        key=key,
-        actor=actor,
-    )
-
-
 # Raising ---------------------------------------------------------------------------------------
 
 
@@ -543,13 +517,13 @@ def corrective_action_overdue(*, action: CorrectiveAction) -> bool:
     leaders = User.objects.filter(
         memberships__unit=nonconformity.unit, memberships__role=Role.UNIT_HEAD
     ).distinct()
-    notify(
+    notifications.notify(
         recipients=[action.owner_user, *leaders],
         kind=ACTION_OVERDUE_NOTICE,
         url=reverse("workflow:flows:capa:nonconformity_detail", args=[nonconformity.pk]),
         obj=nonconformity,
         key=notifications.key_for("capa-action-overdue", action.pk),
-        subject=_("Hành động khắc phục quá hạn: %(nc)s") % {"nc": nonconformity.code},
+        title=_("Hành động khắc phục quá hạn: %(nc)s") % {"nc": nonconformity.code},
         body=_(
             "Hành động khắc phục “%(action)s” của sự không phù hợp %(code)s “%(title)s” có hạn "
             "hoàn thành ngày %(due)s nhưng chưa được báo cáo thực hiện. Người thực hiện: "

@@ -802,32 +802,6 @@ def document_version_confirm_review(
     return version
 
 
-def document_notify(
-    *,
-    users: Iterable[User],
-    kind: str,
-    subject: str,
-    body: str,
-    url: str = "",
-    obj=None,
-    key: str = "",
-    actor=None,
-):
-    """Tell ``users`` something through the notification centre (in the page, and by e-mail
-    after the transaction commits, as each person chose). The one place the documents app
-    notifies people; returns the notifications."""
-    return notifications.notify(
-        recipients=users,
-        kind=kind,
-        title=subject,
-        body=body,
-        url=url,
-        obj=obj,
-        key=key,
-        actor=actor,
-    )
-
-
 def document_review_reminders_send(*, on: dt.date | None = None) -> int:
     """E-mail the heads of the owner units and the quality managers about effective versions
     whose periodic review is due within 30 days or overdue: one message per person listing
@@ -866,10 +840,10 @@ def document_review_reminders_send(*, on: dt.date | None = None) -> int:
         for user, versions in per_user.values():
             # One notice per person and day for these versions: a retried run adds none.
             one = versions[0] if len(versions) == 1 else None
-            document_notify(
-                users=[user],
+            notifications.notify(
+                recipients=[user],
                 kind=REVIEW_DUE,
-                subject=_("Tài liệu đến hạn xem xét định kỳ"),
+                title=_("Tài liệu đến hạn xem xét định kỳ"),
                 body=_review_body(user, versions, on),
                 url=reverse("documents:version", args=[one.pk])
                 if one

@@ -78,35 +78,6 @@ def _save(instance: models.Model, reason: str = "") -> models.Model:
     return instance
 
 
-# --- Notification ---------------------------------------------------------------------------
-
-
-def notify(
-    *,
-    recipients,
-    kind: str,
-    subject: str,
-    body: str,
-    url: str = "",
-    obj=None,
-    key: str = "",
-    actor=None,
-):
-    """Tell ``recipients`` something through the notification centre (in the page, and by
-    e-mail after the transaction commits, as each person chose). The one way this app tells
-    people something; returns the notifications."""
-    return notifications.notify(
-        recipients=recipients,
-        kind=kind,
-        title=subject,
-        body=body,
-        url=url,
-        obj=obj,
-        key=key,
-        actor=actor,
-    )
-
-
 # --- Quality policy (ISO 9001 5.2) ------------------------------------------------------------
 
 
@@ -646,10 +617,10 @@ def risk_reminders_send(*, on: dt.date | None = None) -> int:
     for person, risks in by_person.values():
         # One notice per person and day for these risks: a retried run adds none.
         one = risks[0] if len(risks) == 1 else None
-        notify(
+        notifications.notify(
             recipients=[person],
             kind=RISK_REVIEW_DUE,
-            subject=_("Nhắc xem xét %(count)s rủi ro, cơ hội") % {"count": len(risks)},
+            title=_("Nhắc xem xét %(count)s rủi ro, cơ hội") % {"count": len(risks)},
             body=_reminder_text(risks, on),
             url=reverse("planning:risk_detail", args=[one.pk])
             if one
